@@ -54,7 +54,7 @@ def _worker() -> dict:
     seen = cache.get(WORKER_SEEN_KEY)
     if seen and time.time() - seen < WORKER_PING_FRESH_SECONDS:
         return {"last_seen": _iso(seen)}
-    replies = celery_app.control.ping(timeout=1.0) or []
+    replies = celery_app.control.ping(timeout=1.0, limit=1) or []
     if not replies:
         return {"ok": False, "error": "no worker answered a ping", "last_seen": _iso(seen)}
     now = time.time()

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from compounds.models import Role
@@ -7,7 +8,7 @@ class IsStaffMember(BasePermission):
     """A signed-in account with a role (or a superuser). What it sees is the area gate's
     business; this only keeps out the anonymous and role-less."""
 
-    message = "需要工作人员账号登录。"
+    message = _("A staff account is needed for this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_reports_each_part(client, settings, monkeypatch):
-    monkeypatch.setattr(health.celery_app.control, "ping", lambda timeout: [{"w": "pong"}])
+    monkeypatch.setattr(health.celery_app.control, "ping", lambda **kw: [{"w": "pong"}])
     health.cache.delete(health.WORKER_SEEN_KEY)
     response = client.get("/healthz")
     body = response.json()
@@ -48,7 +48,7 @@ def test_healthz_is_503_when_the_cache_loses_writes(client, monkeypatch):
 def test_healthz_is_503_when_no_worker_answers(client, settings, monkeypatch):
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
     monkeypatch.setattr(health, "_broker", lambda: {})
-    monkeypatch.setattr(health.celery_app.control, "ping", lambda timeout: [])
+    monkeypatch.setattr(health.celery_app.control, "ping", lambda **kw: [])
     health.cache.delete(health.WORKER_SEEN_KEY)
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -59,7 +59,7 @@ def test_a_recent_worker_reply_is_reused_without_pinging(client, settings, monke
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
     monkeypatch.setattr(health, "_broker", lambda: {})
     replies = [[{"celery@w1": {"ok": "pong"}}], []]
-    monkeypatch.setattr(health.celery_app.control, "ping", lambda timeout: replies.pop(0))
+    monkeypatch.setattr(health.celery_app.control, "ping", lambda **kw: replies.pop(0))
     health.cache.delete(health.WORKER_SEEN_KEY)
     assert client.get("/healthz").status_code == 200
     # The second probe within the window does not ping (the next reply would be empty).
