@@ -38,6 +38,9 @@ class Community(models.Model):
         related_name="communities",
         verbose_name=_("subdistrict"),
     )
+    # Shown to residents on public compound pages as the place to ask.
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    office_address = models.CharField(_("office address"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("community")

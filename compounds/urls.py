@@ -1,9 +1,4 @@
-from django.urls import path
-
-from compounds import views
+from compounds.views import imports, registry
 
 app_name = "compounds"
-urlpatterns = [
-    path("", views.compound_list, name="list"),
-    path("<int:pk>/", views.compound_detail, name="detail"),
-]
+urlpatterns = registry.urlpatterns + imports.urlpatterns

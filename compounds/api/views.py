@@ -38,3 +38,10 @@ class CompoundViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("community")
             .order_by("name", "id")
         )
+
+
+routes = [
+    ("subdistricts", SubdistrictViewSet, "subdistrict"),
+    ("communities", CommunityViewSet, "community"),
+    ("compounds", CompoundViewSet, "compound"),
+]

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from renewal.errors import ApplicationError
+from compounds.errors import ApplicationError
 
 
 def exception_handler(exc, context):

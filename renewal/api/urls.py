@@ -1,13 +1,13 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from compounds.api.views import CommunityViewSet, CompoundViewSet, SubdistrictViewSet
+from renewal.api.routes import MODULES
 from renewal.api.views import TokenView
 
 router = DefaultRouter()
-router.register("subdistricts", SubdistrictViewSet, basename="subdistrict")
-router.register("communities", CommunityViewSet, basename="community")
-router.register("compounds", CompoundViewSet, basename="compound")
+for module in MODULES:
+    for prefix, viewset, basename in module.routes:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

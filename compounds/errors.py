@@ -1,4 +1,5 @@
-"""The one application error type. Services raise it; the API handler and the pages map
+"""The one application error type, shared by every app (it lives in the lowest one).
+Services raise it; the API handler and the pages map
 it to a response in one place each."""
 
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import path
 
 from compounds.filtersets import CompoundFilterSet
 from compounds.selectors import (
@@ -40,3 +41,9 @@ def compound_detail(request, pk: int):
     return render(
         request, "compounds/compound_detail.html", {"compound": compound, "buildings": buildings}
     )
+
+
+urlpatterns = [
+    path("", compound_list, name="list"),
+    path("<int:pk>/", compound_detail, name="detail"),
+]

@@ -1,0 +1,3 @@
+"""Excel import (with preview) and export of the registry."""
+
+urlpatterns: list = []

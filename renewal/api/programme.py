@@ -1,0 +1,3 @@
+"""API: programme (see docs/architecture.md)."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""API: quality (see docs/architecture.md)."""
+
+routes: list = []

@@ -1,0 +1,7 @@
+"""Where each app's API viewsets are listed. A module exposes
+`routes = [(prefix, viewset, basename), ...]`; the router registers them all."""
+
+from compounds.api import views as compounds_api
+from renewal.api import programme, quality, works
+
+MODULES = [compounds_api, programme, works, quality]

@@ -1,0 +1,3 @@
+"""API: works (see docs/architecture.md)."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""Staff pages: quality."""
+
+urlpatterns: list = []

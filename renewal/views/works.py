@@ -1,0 +1,3 @@
+"""Staff pages: works."""
+
+urlpatterns: list = []
