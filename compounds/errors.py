@@ -1,6 +1,5 @@
-"""The one application error type, shared by every app (it lives in the lowest one).
-Services raise it; the API handler and the pages map
-it to a response in one place each."""
+"""The one application error type, shared by every app (so it lives in the lowest).
+Services raise it; the API handler and the pages each map it to a response in one place."""
 
 
 class ApplicationError(Exception):

@@ -126,3 +126,6 @@ class RectificationEvent(models.Model):
         verbose_name = _("rectification event")
         verbose_name_plural = _("rectification events")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

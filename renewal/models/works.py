@@ -129,6 +129,9 @@ class ProgressReport(models.Model):
         ]
 
 
+    def __str__(self) -> str:
+        return f"{self.work_item_id}: +{self.quantity_done}"
+
 class ProgressPhoto(models.Model):
     report = models.ForeignKey(
         ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report")
@@ -141,3 +144,6 @@ class ProgressPhoto(models.Model):
         verbose_name = _("progress photo")
         verbose_name_plural = _("progress photos")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
