@@ -4,7 +4,7 @@ import pytest
 
 from renewal.catalog import seed_work_item_types
 from renewal.models import Batch, ItemStatus, Project, WorkItem, WorkItemType
-from renewal.selectors.progress import as_percent, project_progress, with_progress
+from renewal.selectors.progress import progress_by_project, project_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -52,12 +52,20 @@ def test_without_budgets_it_is_the_plain_average(project):
     assert project_progress(project_id=project.pk) == Decimal("62.5")
 
 
-def test_annotation_runs_one_query_for_many_projects(area, project,
-                                                     django_assert_num_queries):
+def test_many_projects_in_one_query(area, project, django_assert_num_queries):
     other = Project.objects.create(compound=area.compounds["育才苑"], batch=project.batch)
+    empty = Project.objects.create(compound=area.compounds["石油大院"], batch=project.batch)
     item(project, "lighting", "10", "3", "100")
     item(other, "lighting", "10", "9", "100")
+    item(other, "roads", "3", "1", "0")  # budget 0 weighs nothing beside a budgeted item
     with django_assert_num_queries(1):
-        got = {p.compound.name: as_percent(p.progress_ratio)
-               for p in with_progress(Project.objects.select_related("compound"))}
-    assert got == {"长江路小区": Decimal("30.0"), "育才苑": Decimal("90.0")}
+        got = progress_by_project([project.pk, other.pk, empty.pk])
+    assert got == {project.pk: Decimal("30.0"), other.pk: Decimal("90.0"),
+                   empty.pk: Decimal("0.0")}
+
+
+def test_thirds_are_exact_not_floating(project):
+    item(project, "roads", "3", "1", "1")
+    item(project, "lighting", "3", "2", "1")
+    # (1/3 + 2/3) / 2 = exactly 50 %, with no 49.99999 creeping in
+    assert project_progress(project_id=project.pk) == Decimal("50.0")
