@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from renewal.views import programme, quality, works
+from renewal.views import commitments, programme, quality, works
 from renewal.views.auth import LoginView
 from renewal.views.health import healthz
 from renewal.views.home import home
@@ -20,6 +20,7 @@ urlpatterns = [
     path("programme/", include((programme.urlpatterns, "programme"))),
     path("works/", include((works.urlpatterns, "works"))),
     path("quality/", include((quality.urlpatterns, "quality"))),
+    path("commitments/", include((commitments.urlpatterns, "commitments"))),
     path("api/v1/", include("renewal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

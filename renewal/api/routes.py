@@ -2,6 +2,6 @@
 `routes = [(prefix, viewset, basename), ...]`; the router registers them all."""
 
 from compounds.api import views as compounds_api
-from renewal.api import programme, quality, works
+from renewal.api import commitments, programme, quality, works
 
-MODULES = [compounds_api, programme, works, quality]
+MODULES = [compounds_api, programme, works, quality, commitments]

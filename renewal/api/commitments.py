@@ -1,0 +1,3 @@
+"""API: commitments (see docs/architecture.md)."""
+
+routes: list = []
