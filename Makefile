@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: install run test lint messages lock clean
+.PHONY: install run test bench lint messages lock clean
 
 install: $(STAMP)
 
@@ -20,6 +20,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Speed targets of the issues, measured on this machine (see bench/run.py):
+# PostgreSQL when BENCH_DATABASE_URL or DATABASE_URL is set, else var/bench.sqlite3.
+bench: install
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,8 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from renewal.views import commitments, programme, quality, works
 from renewal.views.auth import LoginView
 from renewal.views.health import healthz
+from renewal.views.media import protected_media
 from renewal.views.home import home
-from renewal.views.public import resident_welcome
+from renewal.views.public import compound_public, resident_welcome
 
 urlpatterns = [
     path("", home, name="home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("r/", resident_welcome, name="resident-welcome"),
+    path("c/<int:compound_id>/", compound_public, name="compound-public"),
     path("compounds/", include("compounds.urls")),
     path("programme/", include((programme.urlpatterns, "programme"))),
     path("works/", include((works.urlpatterns, "works"))),
@@ -24,5 +26,6 @@ urlpatterns = [
     path("api/v1/", include("renewal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("media/<path:path>", protected_media, name="media"),
     path("admin/", admin.site.urls),
 ]
