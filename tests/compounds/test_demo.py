@@ -9,8 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory, override_settings
 
-from compounds import demo
-from compounds.demo import DEMO_PASSWORD, load_demo
+from compounds.demo import DEMO_PASSWORD, builder, data, load_demo
 from compounds.models import (
     Building,
     Community,
@@ -188,7 +187,7 @@ def test_growing_the_district_keeps_owner_keys_unique():
 
 @pytest.mark.django_db
 def test_demo_users(small_demo):
-    first_subdistrict = demo.SUBDISTRICTS[0][0]
+    first_subdistrict = data.SUBDISTRICTS[0][0]
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.role == Role.DISTRICT
 
@@ -217,7 +216,7 @@ def test_existing_accounts_are_left_alone():
     load_demo(seed=2020, compounds_per_community=1)
     user = User.objects.get(username="district")
     assert user.check_password("someone-elses-pw-77") and user.role == ""
-    assert User.objects.filter(username__in=demo.DEMO_STAFF).count() == 4
+    assert User.objects.filter(username__in=data.DEMO_STAFF).count() == 4
 
 
 @pytest.mark.django_db
@@ -233,24 +232,24 @@ def test_command_prints_logins_and_counts():
     call_command("load_demo", "--seed", "2020", "--compounds-per-community", "1", stdout=out)
     text = out.getvalue()
     assert "WARNING" in text and "demo" in text.lower()
-    for username in demo.DEMO_STAFF:
+    for username in data.DEMO_STAFF:
         assert username in text
     assert DEMO_PASSWORD in text
-    assert demo.SUBDISTRICTS[0][0] in text  # the subdistrict account's area
+    assert data.SUBDISTRICTS[0][0] in text  # the subdistrict account's area
     assert f"{Compound.objects.count()}" in text
     assert "dwellings" in text
 
 
 def test_default_plan_is_a_district_of_about_300_compounds():
     """The full-size plan, in memory only (no database: the full build takes seconds)."""
-    _grids, plans = demo._plan_geography(2020, None)
-    assert 5 <= len(demo.SUBDISTRICTS) <= 7
+    _grids, plans = builder._plan_geography(2020, None)
+    assert 5 <= len(data.SUBDISTRICTS) <= 7
     assert 260 <= len(plans) <= 340
     names = [p.name for p in plans]
     assert len(set(names)) == len(names)  # unique even across the district
-    community_names = [c for _, _, cs in demo.SUBDISTRICTS for c, _ in cs]
+    community_names = [c for _, _, cs in data.SUBDISTRICTS for c, _ in cs]
     assert len(set(community_names)) == len(community_names)
-    drawn = [demo._plan_compound(2020, p) for p in plans]
+    drawn = [builder._plan_compound(2020, p) for p in plans]
     years = [d["build_year"] for d in drawn]
     late = sum(1 for y in years if y > 2000)
     assert 3 <= late <= 25  # a handful, so "eligible" means something
