@@ -231,6 +231,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two models have a `status` with different choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkItemStatusEnum": "renewal.models.works.ItemStatus",
+        "RectificationStatusEnum": "renewal.models.quality.RectificationStatus",
+    },
 }
 
 # --- Security (production) -------------------------------------------------------------

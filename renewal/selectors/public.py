@@ -10,7 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from compounds.models import Compound
-from renewal.models import STAGE_ORDER, ItemStatus, Project, PublicCommitment, Stage, WorkItem
+from renewal.models import STAGE_ORDER, ItemStatus, Project, Stage, WorkItem
+from renewal.selectors.commitments import PublicCommitmentRow, public_commitments
 from renewal.selectors.progress import progress_percent
 
 
@@ -31,7 +32,7 @@ class PublicCompoundPage:
     progress: Decimal | None
     stages: list[tuple[str, str, str]]  # (value, label, "done" | "current" | "todo")
     items: list[PublicItem] = field(default_factory=list)
-    commitments: list[PublicCommitment] = field(default_factory=list)
+    commitments: list[PublicCommitmentRow] = field(default_factory=list)
     year: int = 0
 
 
@@ -89,9 +90,5 @@ def public_compound_page(*, compound_id: int, year: int | None = None) -> Public
         page.progress = progress_percent(
             (item.planned_quantity, item.completed_quantity, item.budget) for item in rows
         )
-    page.commitments = list(
-        PublicCommitment.objects.filter(compound_id=compound_id, year=year)
-        .only("title", "detail", "done_on", "sort")
-        .order_by("sort", "id")
-    )
+    page.commitments = public_commitments(compound_id, year)
     return page
