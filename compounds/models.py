@@ -10,11 +10,19 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 # Compounds finished before the end of 2000 qualify for the national programme.
 ELIGIBLE_BUILD_YEAR_MAX = 2000
+
+# A compound's figures that its records decide once it has any (see registry_totals):
+# field → the total it is counted from.
+COUNTED_FIELDS = {
+    "building_count": "buildings",
+    "households": "dwellings",
+    "floor_area": "dwellings",
+}
 
 
 class Subdistrict(models.Model):
@@ -142,6 +150,27 @@ class Compound(models.Model):
         """Built before the end of 2000: eligible for the national programme."""
         return self.build_year <= ELIGIBLE_BUILD_YEAR_MAX
 
+    def registry_totals(self) -> dict:
+        """What the building and dwelling records add up to, in one query:
+        {"buildings", "dwellings", "area"}."""
+        totals = Building.objects.filter(compound_id=self.pk).aggregate(
+            building_total=Count("id", distinct=True),
+            dwelling_total=Count("dwellings"),
+            area_total=Sum("dwellings__area"),
+        )
+        return {
+            "buildings": totals["building_total"],
+            "dwellings": totals["dwelling_total"],
+            "area": totals["area_total"] or Decimal("0"),
+        }
+
+    def counted_fields(self) -> set[str]:
+        """The figures its building and dwelling records now decide (one query): the
+        building count once it has buildings, households and floor area once it has
+        dwellings. Until then the typed figures stand."""
+        totals = self.registry_totals()
+        return {field for field, source in COUNTED_FIELDS.items() if totals[source]}
+
 
 class Building(models.Model):
     compound = models.ForeignKey(
@@ -196,6 +225,22 @@ class Dwelling(models.Model):
     def __str__(self) -> str:
         return f"{self.building} {self.unit}-{self.number}"
 
+    @property
+    def masked_owner_name(self) -> str:
+        """张三 → 张*: enough to recognise on a doorstep, not to identify (PIPL)."""
+        name = self.owner_name.strip()
+        return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
+
+    @property
+    def masked_owner_phone(self) -> str:
+        """13812345678 → 138****5678."""
+        phone = self.owner_phone.strip()
+        if not phone:
+            return ""
+        if len(phone) < 8:
+            return "*" * len(phone)
+        return f"{phone[:3]}****{phone[-4:]}"
+
 
 class Role(models.TextChoices):
     DISTRICT = "district", _("district office")
@@ -239,6 +284,15 @@ class User(AbstractUser):
                 ),
             )
         ]
+
+    @property
+    def sees_owner_contact(self) -> bool:
+        """Owners' names and phones are personal data: district and subdistrict staff
+        read and record them; community staff see them masked."""
+        return bool(
+            self.is_active
+            and (self.is_superuser or self.role in (Role.DISTRICT, Role.SUBDISTRICT))
+        )
 
     @property
     def area_name(self) -> str:
