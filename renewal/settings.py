@@ -175,6 +175,10 @@ USE_I18N = True
 USE_TZ = True
 
 PORTAL_DISTRICT_NAME = env.str("PORTAL_DISTRICT_NAME", default="西海岸新区")
+# Quality look-backs: when the rains come ("MM-DD"; roofs and drains are checked before)
+# and how long after completion a project gets its yearly look-back (回头看).
+RAINY_SEASON_START = env.str("RAINY_SEASON_START", default="06-01")
+LOOKBACK_AFTER_DAYS = env.int("LOOKBACK_AFTER_DAYS", default=365)
 PORTAL_TITLE = _("Old Compound Renovation Portal")
 
 # --- Static and media --------------------------------------------------------------

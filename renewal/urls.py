@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from renewal.views import commitments, programme, quality, works
 from renewal.views.auth import LoginView
 from renewal.views.health import healthz
-from renewal.views.media import protected_media
 from renewal.views.home import home
+from renewal.views.media import protected_media
 from renewal.views.public import compound_public, resident_welcome
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from renewal.models.programme import Project
@@ -53,7 +54,12 @@ class Inspection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.carried_out_on or self.scheduled_for}"
+        return f"{self.get_kind_display()} {self.date}"
+
+    @property
+    def date(self):
+        """The day it happened, or the day it is planned for while it has not."""
+        return self.carried_out_on or self.scheduled_for
 
 
 class RectificationStatus(models.TextChoices):
@@ -68,6 +74,9 @@ RECTIFICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RectificationStatus.SUBMITTED: (RectificationStatus.VERIFIED, RectificationStatus.OPEN),
     RectificationStatus.VERIFIED: (),
 }
+
+# An order is closed only when verified: until then its deadline counts.
+UNCLOSED_STATUSES = (RectificationStatus.OPEN, RectificationStatus.SUBMITTED)
 
 
 class Rectification(models.Model):
@@ -104,6 +113,14 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return self.finding[:40]
+
+    @property
+    def is_overdue(self) -> bool:
+        """Not closed (verified) by its deadline. Same rule as
+        renewal.selectors.quality.overdue_q, which filters on it."""
+        return (
+            self.status in UNCLOSED_STATUSES and self.deadline < timezone.localdate()
+        )
 
 
 class RectificationEvent(models.Model):
