@@ -37,7 +37,7 @@ def ensure_registry(*, compounds: int) -> User:
             ],
             batch_size=2000,
         )
-    user, created = User.objects.get_or_create(username="bench", defaults={"role": Role.DISTRICT})
+    user, _ = User.objects.get_or_create(username="bench", defaults={"role": Role.DISTRICT})
     first = Subdistrict.objects.order_by("pk").first()
     for i, (name, url, target) in enumerate(REGISTRY_PAGES):
         REGISTRY_PAGES[i] = (name, url.format(subdistrict=first.pk), target)

@@ -10,6 +10,7 @@ projects that exist are left alone, so a second run creates nothing.
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 from django.db import transaction
 from django.utils import timezone
@@ -50,7 +51,8 @@ CONTRACTORS = ["青岛西海岸城市建设集团有限公司", "中建八局第
                "青岛市政工程集团有限公司", "山东青建集团股份有限公司"]
 DESIGNERS = ["青岛市市政工程设计研究院有限责任公司", "青岛北洋建筑设计有限公司",
              "青岛腾远设计事务所有限公司"]
-SUPERVISORS = ["青岛信达工程管理有限公司", "青岛建通浩源工程管理有限公司", "青岛高园建设咨询有限公司"]
+SUPERVISORS = ["青岛信达工程管理有限公司", "青岛建通浩源工程管理有限公司",
+               "青岛高园建设咨询有限公司"]
 
 # type code → (quantity rule, yuan per unit)
 ITEMS = {
@@ -149,8 +151,7 @@ def _project(batch, compound, stage, rng, staff) -> Project:
     moved = _aware(date(year, 1, 10))
     rows = [StageChange(project=project, from_stage="", to_stage=Stage.PLANNED, by=staff,
                         at=moved, note="列入年度改造计划")]
-    for previous, current in zip(STAGE_ORDER[:position], STAGE_ORDER[1:position + 1],
-                                 strict=True):
+    for previous, current in pairwise(STAGE_ORDER[:position + 1]):
         moved += timedelta(days=rng.randint(12, 45))
         rows.append(StageChange(project=project, from_stage=previous, to_stage=current,
                                 by=staff, at=moved))

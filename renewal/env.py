@@ -5,6 +5,7 @@ of a stack trace from deep inside a driver.
 """
 
 import os
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,3 +40,16 @@ def read_url(name: str, *, schemes: tuple[str, ...]) -> str:
     if parts.scheme != "sqlite" and not parts.hostname:
         raise ImproperlyConfigured(f"{name} has no host name: {raw.split('@')[-1]!r}.")
     return raw
+
+
+def read_month_day(name: str, *, default: str) -> str:
+    """A day of the year as "MM-DD" (checked against a leap year, so 02-29 is allowed)."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        month, day = (int(part) for part in raw.split("-"))
+        date(2024, month, day)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f'{name}={raw!r} is not a day of the year: use "MM-DD", e.g. 06-01.'
+        ) from None
+    return f"{month:02d}-{day:02d}"

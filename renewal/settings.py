@@ -12,7 +12,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from renewal.env import read_bool, read_url
+from renewal.env import read_bool, read_month_day, read_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -177,7 +177,7 @@ USE_TZ = True
 PORTAL_DISTRICT_NAME = env.str("PORTAL_DISTRICT_NAME", default="西海岸新区")
 # Quality look-backs: when the rains come ("MM-DD"; roofs and drains are checked before)
 # and how long after completion a project gets its yearly look-back (回头看).
-RAINY_SEASON_START = env.str("RAINY_SEASON_START", default="06-01")
+RAINY_SEASON_START = read_month_day("RAINY_SEASON_START", default="06-01")
 LOOKBACK_AFTER_DAYS = env.int("LOOKBACK_AFTER_DAYS", default=365)
 PORTAL_TITLE = _("Old Compound Renovation Portal")
 

@@ -91,3 +91,9 @@ def test_production_settings_are_hardened():
         "False", "True", "True", "True", "django.db.backends.postgresql",
         "django.core.cache.backends.redis.RedisCache", "False",
     ]
+
+
+def test_malformed_rainy_season_start_names_the_variable():
+    result = manage("check", DEBUG="1", RAINY_SEASON_START="13-45")
+    assert result.returncode != 0
+    assert "RAINY_SEASON_START='13-45' is not a day of the year" in result.stderr
