@@ -10,19 +10,11 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # Compounds finished before the end of 2000 qualify for the national programme.
 ELIGIBLE_BUILD_YEAR_MAX = 2000
-
-# A compound's figures that its records decide once it has any (see registry_totals):
-# field → the total it is counted from.
-COUNTED_FIELDS = {
-    "building_count": "buildings",
-    "households": "dwellings",
-    "floor_area": "dwellings",
-}
 
 
 class Subdistrict(models.Model):
@@ -149,27 +141,6 @@ class Compound(models.Model):
     def is_eligible(self) -> bool:
         """Built before the end of 2000: eligible for the national programme."""
         return self.build_year <= ELIGIBLE_BUILD_YEAR_MAX
-
-    def registry_totals(self) -> dict:
-        """What the building and dwelling records add up to, in one query:
-        {"buildings", "dwellings", "area"}."""
-        totals = Building.objects.filter(compound_id=self.pk).aggregate(
-            building_total=Count("id", distinct=True),
-            dwelling_total=Count("dwellings"),
-            area_total=Sum("dwellings__area"),
-        )
-        return {
-            "buildings": totals["building_total"],
-            "dwellings": totals["dwelling_total"],
-            "area": totals["area_total"] or Decimal("0"),
-        }
-
-    def counted_fields(self) -> set[str]:
-        """The figures its building and dwelling records now decide (one query): the
-        building count once it has buildings, households and floor area once it has
-        dwellings. Until then the typed figures stand."""
-        totals = self.registry_totals()
-        return {field for field, source in COUNTED_FIELDS.items() if totals[source]}
 
 
 class Building(models.Model):

@@ -5,10 +5,12 @@ it) what the user may see. A user with no role sees nothing; a superuser or a di
 account sees the whole district.
 """
 
+from decimal import Decimal
+
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from compounds.models import Community, Compound, Role, Subdistrict, User
+from compounds.models import Building, Community, Compound, Role, Subdistrict, User
 
 # Path from a compound to the fields the gate filters on.
 _SUBDISTRICT = "community__subdistrict_id"
@@ -96,3 +98,34 @@ def subdistrict_breakdown(*, user: User) -> QuerySet[Subdistrict]:
         )
         .order_by("name")
     )
+
+
+# A compound's figures that its records decide once it has any: field → the total it is
+# counted from. Until then the figures typed on the compound stand.
+COUNTED_FIELDS = {
+    "building_count": "buildings",
+    "households": "dwellings",
+    "floor_area": "dwellings",
+}
+
+
+def compound_registry_totals(*, compound_id: int) -> dict:
+    """What a compound's building and dwelling records add up to, in one query:
+    {"buildings", "dwellings", "area"} (area exact to the cent on every database)."""
+    totals = Building.objects.filter(compound_id=compound_id).aggregate(
+        building_total=Count("id", distinct=True),
+        dwelling_total=Count("dwellings"),
+        area_total=Sum("dwellings__area"),
+    )
+    return {
+        "buildings": totals["building_total"],
+        "dwellings": totals["dwelling_total"],
+        "area": Decimal(str(totals["area_total"] or 0)).quantize(Decimal("0.01")),
+    }
+
+
+def compound_counted_fields(*, compound_id: int) -> set[str]:
+    """The figures the records now decide (one query): the building count once there are
+    buildings, households and floor area once there are dwellings."""
+    totals = compound_registry_totals(compound_id=compound_id)
+    return {field for field, source in COUNTED_FIELDS.items() if totals[source]}

@@ -22,6 +22,7 @@ from compounds.models import Building, Dwelling, Grid, PropertyManagement
 from compounds.selectors import (
     area_q,
     communities_visible_to,
+    compound_counted_fields,
     compound_get_visible,
     compounds_visible_to,
     subdistricts_visible_to,
@@ -151,7 +152,8 @@ def compound_edit(request, pk: int):
         if field not in ("community", "grid")
     }
     initial.update(community=compound.community_id, grid=compound.grid_id)
-    form = _compound_form(request, initial=initial, counted=compound.counted_fields())
+    counted = compound_counted_fields(compound_id=compound.pk)
+    form = _compound_form(request, initial=initial, counted=counted)
     if request.method == "POST" and form.is_valid():
         saved = _run_service(
             request,
