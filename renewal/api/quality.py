@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from renewal.filtersets.quality import InspectionFilterSet, RectificationFilterSet
 from renewal.models import (
     RECTIFICATION_TRANSITIONS,
     Inspection,
@@ -27,8 +28,6 @@ from renewal.selectors.access import (
     work_items_visible_to,
 )
 from renewal.selectors.quality import (
-    InspectionFilterSet,
-    RectificationFilterSet,
     inspection_get_visible,
     inspection_list,
     rectification_get_visible,

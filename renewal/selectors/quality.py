@@ -1,5 +1,5 @@
 """Reads for quality control: inspections and rectification orders in the user's area,
-the FilterSets their lists share (pages and API), and the look-backs that fall due.
+the look-backs that fall due (the lists' FilterSets are in renewal/filtersets/quality.py).
 
 Look-backs (回头看) come in three shapes, each a list a person can act on:
 - `seasonal_checks_due`: finished projects with a roof, waterproofing or drainage item
@@ -17,7 +17,6 @@ Look-backs (回头看) come in three shapes, each a list a person can act on:
 import datetime as dt
 from dataclasses import dataclass
 
-import django_filters
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import (
@@ -33,14 +32,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Compound, User
 from renewal.models import (
     STAGE_ORDER,
     Inspection,
     InspectionKind,
-    InspectionLevel,
     ItemStatus,
     Project,
     Rectification,
@@ -146,38 +143,6 @@ def project_inspections(*, project: Project) -> QuerySet[Inspection]:
     )
 
 
-def _date_on_or_after(queryset, name, value):
-    if value is None:
-        return queryset
-    return queryset.filter(
-        Q(carried_out_on__gte=value) | Q(carried_out_on__isnull=True, scheduled_for__gte=value)
-    )
-
-
-def _date_on_or_before(queryset, name, value):
-    if value is None:
-        return queryset
-    return queryset.filter(
-        Q(carried_out_on__lte=value) | Q(carried_out_on__isnull=True, scheduled_for__lte=value)
-    )
-
-
-class InspectionFilterSet(django_filters.FilterSet):
-    """`date_from`/`date_to` apply to the day it was carried out, or planned for."""
-
-    project = django_filters.NumberFilter(field_name="project", label=_("project"))
-    level = django_filters.ChoiceFilter(choices=InspectionLevel.choices, label=_("level"))
-    kind = django_filters.ChoiceFilter(choices=InspectionKind.choices, label=_("kind"))
-    subdistrict = django_filters.NumberFilter(
-        field_name="project__compound__community__subdistrict", label=_("subdistrict")
-    )
-    date_from = django_filters.DateFilter(method=_date_on_or_after, label=_("date from"))
-    date_to = django_filters.DateFilter(method=_date_on_or_before, label=_("date to"))
-
-    class Meta:
-        model = Inspection
-        fields = ["project", "level", "kind", "subdistrict", "date_from", "date_to"]
-
 
 # --- rectification orders ------------------------------------------------------------
 
@@ -226,35 +191,6 @@ def last_submitter_id(rectification: Rectification) -> int | None:
         e for e in rectification.history.all() if e.to_status == RectificationStatus.SUBMITTED
     ]
     return submitted[-1].by_id if submitted else None
-
-
-class RectificationFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=RectificationStatus.choices, label=_("status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    project = django_filters.NumberFilter(field_name="inspection__project", label=_("project"))
-    inspection = django_filters.NumberFilter(field_name="inspection", label=_("inspection"))
-    responsible_party = django_filters.CharFilter(
-        lookup_expr="icontains", label=_("responsible party")
-    )
-    level = django_filters.ChoiceFilter(
-        field_name="inspection__level", choices=InspectionLevel.choices, label=_("level")
-    )
-    subdistrict = django_filters.NumberFilter(
-        field_name="inspection__project__compound__community__subdistrict",
-        label=_("subdistrict"),
-    )
-
-    class Meta:
-        model = Rectification
-        fields = [
-            "status", "overdue", "project", "inspection", "responsible_party", "level",
-            "subdistrict",
-        ]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
 
 # --- look-backs ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from compounds.errors import ApplicationError
 from compounds.selectors import subdistricts_visible_to
 from compounds.web import form_add_service_errors, message_application_error
 from compounds.xlsx import xlsx_response
+from renewal.filtersets.quality import RectificationFilterSet
 from renewal.forms_quality import (
     InspectionForm,
     InspectionResultForm,
@@ -33,7 +34,6 @@ from renewal.models import (
 )
 from renewal.selectors.access import project_get_visible
 from renewal.selectors.quality import (
-    RectificationFilterSet,
     inspection_get_visible,
     last_submitter_id,
     lookbacks_due,
