@@ -10,6 +10,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from compounds.models import User
+from renewal.api.moves import AvailableMovesField
 from renewal.api.permissions import IsStaffMember
 from renewal.filtersets.programme import BatchFilterSet, ProjectFilterSet
 from renewal.models import TRANSITIONS, Batch, DeliveryModel, Project, Stage
@@ -27,7 +28,6 @@ from renewal.services.programme import (
     project_transition,
     project_update,
 )
-from renewal.statemachine import available_moves
 
 # --- batches ----------------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     batch_name = serializers.CharField(source="batch.__str__", read_only=True)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     progress = serializers.SerializerMethodField()
-    available_moves = serializers.SerializerMethodField()
+    available_moves = AvailableMovesField(source="stage", transitions=TRANSITIONS, choices=Stage)
     funding_total = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
@@ -140,9 +140,6 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_progress(self, project) -> str:
         return str(self.context["progress"][project.pk])
 
-    def get_available_moves(self, project) -> list[str]:
-        return [v for v, _label in
-                available_moves(current=project.stage, transitions=TRANSITIONS, choices=Stage)]
 
 
 class ProjectDetailSerializer(ProjectSerializer):

@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from renewal.api.moves import AvailableMovesField
 from renewal.filtersets.quality import InspectionFilterSet, RectificationFilterSet
 from renewal.models import (
     RECTIFICATION_TRANSITIONS,
@@ -39,7 +40,6 @@ from renewal.services.quality import (
     rectification_create,
     rectification_transition,
 )
-from renewal.statemachine import available_moves
 
 # --- serializers ---------------------------------------------------------------------
 
@@ -128,28 +128,16 @@ class RectificationEventSerializer(serializers.Serializer):
         return (event.by.get_full_name() or event.by.username) if event.by else ""
 
 
-class RectificationMoveSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    label = serializers.CharField()
-
-
 class RectificationDetailSerializer(RectificationSerializer):
     history = RectificationEventSerializer(many=True, read_only=True)
-    available_moves = serializers.SerializerMethodField()
+    available_moves = AvailableMovesField(
+        source="status", transitions=RECTIFICATION_TRANSITIONS, choices=RectificationStatus
+    )
 
     class Meta(RectificationSerializer.Meta):
         fields = [*RectificationSerializer.Meta.fields, "history", "available_moves"]
         read_only_fields = fields
 
-    @extend_schema(responses=RectificationMoveSerializer(many=True))
-    def get_available_moves(self, rectification) -> list[dict]:
-        return [
-            {"to": value, "label": str(label)}
-            for value, label in available_moves(
-                current=rectification.status, transitions=RECTIFICATION_TRANSITIONS,
-                choices=RectificationStatus,
-            )
-        ]
 
 
 class InspectionSerializer(serializers.ModelSerializer):
