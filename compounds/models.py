@@ -121,6 +121,8 @@ class Compound(models.Model):
         verbose_name = _("compound")
         verbose_name_plural = _("compounds")
         ordering = ["name", "id"]
+        # The lists walk this index and stop after a page instead of sorting every row.
+        indexes = [models.Index(fields=["name", "id"], name="compound_name_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "name"], name="compound_unique_in_community"
