@@ -95,6 +95,15 @@ class ProgressReportForm(forms.Form):
     photos = MultiplePhotoField(label=_("photos"), required=False)
     max_photos = MAX_PHOTOS_PER_REPORT
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # On the field, not in the template, so the input is described by it
+        # (aria-describedby) for screen readers; built here, in the request's language.
+        self.fields["photos"].help_text = _(
+            "Up to %(max)s photos (JPEG, PNG or WebP, at most 10 MB each); take them on the "
+            "spot or choose them."
+        ) % {"max": self.max_photos}
+
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         if data.get("spent") is None:
