@@ -2,10 +2,20 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from compounds.models import Building, Community, Compound, Dwelling, Role, Subdistrict, User
 
 DEMO_PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts and ends in the portal's language: a request in English (the
+    locale middleware activates it) must not leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def require_service(reason: str):

@@ -1,6 +1,7 @@
 """Excel import of the registry (房屋清册): checks, preview, apply, idempotence, pages."""
 
 import io
+import re
 import time
 import zipfile
 from datetime import datetime
@@ -9,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from compounds.importing import (
@@ -77,6 +79,15 @@ def new_compound_rows(n_buildings=2, per_building=3, name="新建小区"):
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """The reasons are worded in the active language, which users get as the default
+    (Chinese). A page test that ran before may have left English active: LocaleMiddleware
+    activates a language per request and nothing resets it afterwards."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 # --- a valid file ----------------------------------------------------------------------
@@ -185,17 +196,18 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(area, district
     }
     assert set(found) == expected_cells
     assert report.bad_rows == 17
-    assert "empty" in found[(3, "小区")]
-    assert "2 decimal places" in found[(5, "面积(㎡)")]
-    assert "row 2" in found[(8, "户号")]
+    assert "该单元格为空" in found[(3, "小区")]
+    assert "最多两位小数" in found[(5, "面积(㎡)")]
+    assert "与第 2 行重复" in found[(8, "户号")]
     assert "东岛社区" in found[(10, "社区")] and "薛家岛街道" in found[(10, "社区")]
-    assert "in your area" in found[(9, "社区")] and "creates no communities" in found[(9, "社区")]
-    assert "11-digit" in found[(12, "业主电话")]
-    assert "date" in found[(13, "单元")]
-    assert "new compound" in found[(14, "建成年份")]
-    assert "1900" in found[(15, "建成年份")]
-    assert "row 16" in found[(17, "小区地址")] and "甲路" in found[(17, "小区地址")]
-    assert "50" in found[(18, "业主姓名")]
+    assert "您的辖区内没有“无此社区”社区" in found[(9, "社区")]
+    assert "导入不会新建社区" in found[(9, "社区")]
+    assert "11 位手机号" in found[(12, "业主电话")]
+    assert "变成了日期" in found[(13, "单元")]
+    assert "新建小区必须填写建成年份" in found[(14, "建成年份")]
+    assert "不是 1900 至" in found[(15, "建成年份")]
+    assert "与同一小区第 16 行" in found[(17, "小区地址")] and "甲路" in found[(17, "小区地址")]
+    assert "最多 50 个字" in found[(18, "业主姓名")]
     # Sorted by row, then in the order of the columns.
     assert [e.row for e in report.errors] == sorted(e.row for e in report.errors)
 
@@ -290,7 +302,7 @@ def test_a_subdistrict_user_cannot_import_into_another_subdistrict(area, east_us
     assert not report.applied and counts() == before
     assert {(e.row, e.column) for e in report.errors} == {(3, "街道"), (3, "社区")}
     # The same words as for a community that does not exist: nothing is given away.
-    assert "in your area" in report.errors[1].reason
+    assert "您的辖区内没有“东岛社区”社区" in report.errors[1].reason
 
 
 def test_a_community_user_imports_only_into_its_community(area, east_a_user):
@@ -335,21 +347,22 @@ def test_missing_headers_are_named(area, district_user):
 def test_an_empty_sheet_and_a_header_without_rows(area, district_user):
     empty = io.BytesIO()
     Workbook().save(empty)
-    assert "empty" in file_reason(empty, district_user)
-    assert "no dwelling rows" in file_reason(xlsx([]), district_user)
+    assert "工作表是空的" in file_reason(empty, district_user)
+    assert "表头下没有房屋数据行" in file_reason(xlsx([]), district_user)
 
 
 def test_a_duplicated_column_is_refused(area, district_user):
-    assert "twice" in file_reason(xlsx([row()], headers=[*HEADERS, "户号"]), district_user)
+    reason = file_reason(xlsx([row()], headers=[*HEADERS, "户号"]), district_user)
+    assert "“户号”列出现了两次" in reason
 
 
 def test_too_many_rows_and_too_large_a_file(area, district_user, monkeypatch):
     monkeypatch.setattr(reader_module, "MAX_ROWS", 3)
     rows = [row(number=str(n)) for n in range(101, 105)]
-    assert "more than 3 rows" in file_reason(xlsx(rows), district_user)
+    assert "文件超过 3 行" in file_reason(xlsx(rows), district_user)
     assert registry_import_preview(user=district_user, fileobj=xlsx(rows[:3])).is_valid
     monkeypatch.setattr(reader_module, "MAX_FILE_BYTES", 1024)
-    assert "larger than" in file_reason(xlsx(rows[:3]), district_user)
+    assert re.search(r"文件超过 \d+ MB", file_reason(xlsx(rows[:3]), district_user))
 
 
 def test_blank_rows_are_skipped_and_row_numbers_stay_excels(area, district_user):
@@ -621,9 +634,9 @@ def test_excel_errors_and_formulas_without_a_value_are_reported(area, district_u
     rows = [row(number="101", owner_ref="#N/A"), row(number="=A1", area="=B2*2")]
     report = registry_import_preview(user=district_user, fileobj=xlsx(rows))
     found = {(e.row, e.column): e.reason for e in report.errors}
-    assert "Excel error" in found[(2, "业主编号")]
+    assert "Excel 错误值" in found[(2, "业主编号")]
     # openpyxl writes formulas without a cached value: the cells read as empty.
-    assert "empty" in found[(3, "户号")] and "empty" in found[(3, "面积(㎡)")]
+    assert "该单元格为空" in found[(3, "户号")] and "该单元格为空" in found[(3, "面积(㎡)")]
 
 
 def test_a_write_only_workbook_imports(area, district_user):
@@ -721,7 +734,7 @@ def test_a_concurrent_write_is_a_409_and_writes_nothing(area, district_user, mon
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(area, district_user, monkeypatch):
     monkeypatch.setattr(reader_module, "MAX_UNPACKED_BYTES", 1000)
-    assert "too much data" in file_reason(xlsx([row()]), district_user)
+    assert "数据量过大" in file_reason(xlsx([row()]), district_user)
 
 
 def test_a_compound_floor_area_beyond_a_dwellings_digits_adds_up(area, district_user):

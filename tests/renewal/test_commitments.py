@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from renewal.models import PublicCommitment
@@ -17,6 +17,15 @@ from renewal.services.commitments import commitment_create, commitment_tick, com
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """The services word their errors in the active language, which users get as the
+    default (Chinese). A page test that ran before may have left English active:
+    LocaleMiddleware activates a language per request and nothing resets it afterwards."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
@@ -52,7 +61,7 @@ def test_at_most_five_a_year(compound, area, east_user):
         commitment_create(by=east_user, compound_id=compound.pk, year=YEAR, title="第六件")
     errors = caught.value.message_dict
     assert list(errors) == ["year"]
-    assert "at most 5 public commitments a year" in errors["year"][0]
+    assert "每个小区每年最多 5 项实事承诺，2025 年已有 5 项" in errors["year"][0]
     assert PublicCommitment.objects.filter(compound=compound, year=YEAR).count() == 5
     # Another year, or another compound, has room.
     commitment_create(by=east_user, compound_id=compound.pk, year=YEAR + 1, title="第六件")
@@ -87,7 +96,7 @@ def test_bad_fields_are_named(compound, east_user):
 def test_another_areas_compound_is_a_field_error(west_compound, east_user):
     with pytest.raises(ValidationError) as caught:
         commitment_create(by=east_user, compound_id=west_compound.pk, year=YEAR, title="x")
-    assert caught.value.message_dict == {"compound": ["There is no such compound in your area."]}
+    assert caught.value.message_dict == {"compound": ["您的辖区内没有这个小区。"]}
     c = promise(west_compound, "西区的事")
     with pytest.raises(Http404):
         commitment_tick(commitment_id=c.pk, by=east_user)
@@ -247,7 +256,7 @@ def test_api_limit_and_area(api, compound, west_compound, east_user):
                         {"compound": west_compound.pk, "year": YEAR, "title": "x"},
                         format="json")
     assert response.status_code == 400
-    assert response.json() == {"compound": ["There is no such compound in your area."]}
+    assert response.json() == {"compound": ["您的辖区内没有这个小区。"]}
     other = promise(west_compound, "西区")
     assert api.get(f"/api/v1/commitments/{other.pk}/").status_code == 404
     assert api.post(f"/api/v1/commitments/{other.pk}/tick/").status_code == 404

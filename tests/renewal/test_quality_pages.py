@@ -179,7 +179,7 @@ def test_moves_from_the_page(client, quality, east_user, east_a_user):  # noqa: 
     order.refresh_from_db()
     assert order.status == "submitted"
     messages = [str(m) for m in client.get(page).context["messages"]]
-    assert messages and "verif" in messages[0]
+    assert messages and "您不能验收" in messages[0]
 
     login(client, east_user)
     assert 'value="verified"' in client.get(page).content.decode()

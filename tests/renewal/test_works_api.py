@@ -108,12 +108,12 @@ def test_create_in_another_area_names_the_project(api, west_project, east_user):
         "project": west_project.pk, "type": item_type("roads").pk, "planned_quantity": "5",
     }, format="json")
     assert response.status_code == 400
-    assert response.json() == {"project": ["There is no such project in your area."]}
+    assert response.json() == {"project": ["您的辖区内没有这个改造项目。"]}
     # The same answer as for a project that does not exist at all.
     response = api.post("/api/v1/work-items/", {
         "project": 99999, "type": item_type("roads").pk, "planned_quantity": "5",
     }, format="json")
-    assert response.json() == {"project": ["There is no such project in your area."]}
+    assert response.json() == {"project": ["您的辖区内没有这个改造项目。"]}
     assert not WorkItem.objects.exists()
 
 
@@ -245,7 +245,8 @@ def test_a_script_named_jpg_is_400_naming_photos(api, project, east_user, media)
         "work_item": item.pk, "quantity_done": "1", "photos": [script],
     }, format="multipart")
     assert response.status_code == 400
-    assert "not a photo" in response.json()["photos"][0]
+    message = response.json()["photos"][0]
+    assert message.startswith("第 1 张照片（x.jpg）") and "这个文件不是照片" in message
 
 
 def test_report_on_another_areas_item_is_400_naming_it(api, west_project, east_user, media):  # noqa: F811
@@ -254,7 +255,7 @@ def test_report_on_another_areas_item_is_400_naming_it(api, west_project, east_u
     response = api.post("/api/v1/progress-reports/",
                         {"work_item": item.pk, "quantity_done": "1"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"work_item": ["There is no such work item in your area."]}
+    assert response.json() == {"work_item": ["您的辖区内没有这项改造内容。"]}
 
 
 def test_report_before_construction_is_409(api, area, catalog, east_user, media):  # noqa: F811
@@ -263,7 +264,8 @@ def test_report_before_construction_is_409(api, area, catalog, east_user, media)
     response = api.post("/api/v1/progress-reports/",
                         {"work_item": item.pk, "quantity_done": "1"}, format="json")
     assert response.status_code == 409
-    assert "construction" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "施工阶段才能填报进度" in detail and "“方案设计”" in detail
 
 
 def test_report_list_is_gated_and_filtered(api, project, west_project, east_user, west_user,

@@ -4,6 +4,7 @@ progress report, the timeline with photos, the export; area gate and query count
 import io
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -32,6 +33,51 @@ def project(area, catalog):  # noqa: F811
 @pytest.fixture
 def west_project(area, catalog):  # noqa: F811
     return make_project(area.compounds["石油大院"])
+
+
+class _Page(HTMLParser):
+    """The form controls by name, and the text inside every element that has an id."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.controls: dict[str, dict] = {}
+        self.text: dict[str, str] = {}
+        self._open: list[tuple[str, str | None]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("input", "select", "textarea") and "name" in attrs:
+            self.controls[attrs["name"]] = attrs
+        if "id" in attrs:
+            self.text.setdefault(attrs["id"], "")
+        if tag not in self.VOID:
+            self._open.append((tag, attrs.get("id")))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or tag not in (t for t, _ in self._open):
+            return
+        while self._open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        for _tag, element_id in self._open:
+            if element_id:
+                self.text[element_id] += data
+
+
+def described(html: str, name: str) -> str:
+    """What a screen reader announces with the control `name` (its aria-describedby),
+    provided the control is marked invalid; "" otherwise."""
+    page = _Page(html)
+    control = page.controls[name]
+    if control.get("aria-invalid") != "true":
+        return ""
+    return " ".join(page.text.get(i, "") for i in control.get("aria-describedby", "").split())
 
 
 # --- the project's items ------------------------------------------------------------------
@@ -227,7 +273,10 @@ def test_seven_photos_keep_what_was_typed_and_say_photos_are_lost(
     assert response.status_code == 200
     html = response.content.decode()
     assert list(response.context["form"].errors) == ["photos"]
-    assert 'class="field-error"' in html and "At most 6 photos" in html
+    # The refusal, in Chinese, tied to the photos input; the other fields are not marked.
+    assert "每次填报最多 6 张照片，您上传了 7 张。" in described(html, "photos")
+    assert [n for n in ("quantity_done", "spent", "note") if described(html, n)] == []
+    assert "已选的照片没有保留，请重新选择" in html
     assert 'value="12.5"' in html and 'value="300"' in html and "东侧管沟开挖" in html
     assert response.context["photos_lost"] is True
     assert not ProgressReport.objects.exists() and stored_files(media) == []
@@ -251,7 +300,8 @@ def test_no_report_form_before_construction(client, area, catalog, east_user, me
     # Posted anyway: the service refuses, the page says why, nothing moves.
     response = client.post(url, {"quantity_done": "1"}, follow=True)
     assert not ProgressReport.objects.exists()
-    assert any("construction" in str(m) for m in response.context["messages"])
+    assert any("施工阶段才能填报进度" in str(m) and "“方案设计”" in str(m)
+               for m in response.context["messages"])
 
 
 @pytest.mark.parametrize("reports", [1, 10])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import ExifTags, Image
 
 from compounds.errors import ApplicationError
@@ -77,6 +77,15 @@ def stored_files(root) -> list[Path]:
     return [p for p in Path(root).rglob("*") if p.is_file()]
 
 
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """The services word their errors in the active language, which users get as the
+    default (Chinese). A page test that ran before may have left English active:
+    LocaleMiddleware activates a language per request and nothing resets it afterwards."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 @pytest.fixture
 def catalog(db):
     seed_work_item_types(WorkItemType)
@@ -130,7 +139,7 @@ def test_project_of_another_area_is_a_field_error(west_project, east_user):
     with pytest.raises(ValidationError) as caught:
         work_item_create(by=east_user, project_id=west_project.pk,
                          type_id=item_type("roads").pk, planned_quantity=Decimal("10"))
-    assert caught.value.message_dict == {"project": ["There is no such project in your area."]}
+    assert caught.value.message_dict == {"project": ["您的辖区内没有这个改造项目。"]}
     assert not WorkItem.objects.exists()
 
 
@@ -143,8 +152,8 @@ def test_every_bad_field_is_named_at_once(project, east_user):
     errors = caught.value.message_dict
     assert set(errors) == {"type", "planned_quantity", "completed_quantity", "budget",
                            "spent", "planned_end"}
-    assert errors["planned_quantity"] == ["The planned quantity must be more than 0."]
-    assert errors["completed_quantity"] == ["This cannot be negative."]
+    assert errors["planned_quantity"] == ["计划工程量必须大于 0。"]
+    assert errors["completed_quantity"] == ["不能为负数。"]
     assert "2" in errors["budget"][0]  # at most 2 decimal places
 
 
@@ -307,7 +316,7 @@ def test_seven_photos_are_refused_and_nothing_is_written(project, east_user, med
         progress_report_create(work_item_id=item.pk, quantity_done=Decimal("10"),
                                photos=[photo(f"{i}.jpg") for i in range(7)], by=east_user)
     assert list(caught.value.message_dict) == ["photos"]
-    assert "At most 6 photos" in caught.value.message_dict["photos"][0]
+    assert caught.value.message_dict["photos"] == ["每次填报最多 6 张照片，您上传了 7 张。"]
     assert caught.value.error_dict["photos"][0].code == "too_many_photos"
     item.refresh_from_db()
     assert item.completed_quantity == 0 and item.status == ItemStatus.NOT_STARTED
@@ -323,7 +332,7 @@ def test_one_bad_photo_refuses_the_whole_report(project, east_user, media):
         progress_report_create(work_item_id=item.pk, quantity_done=Decimal("10"),
                                photos=[photo(), fake], by=east_user)
     message = caught.value.message_dict["photos"][0]
-    assert message.startswith("Photo 2 (evil.jpg):")
+    assert message.startswith("第 2 张照片（evil.jpg）：")
     # The refusal keeps its code, so a caller can tell "too big" (413) from "not a photo".
     assert caught.value.error_dict["photos"][0].code == "not_an_image"
     assert not ProgressReport.objects.exists() and stored_files(media) == []
@@ -357,9 +366,7 @@ def test_report_on_another_areas_item_names_the_field(west_project, east_user, m
     item = make_item(west_project)
     with pytest.raises(ValidationError) as caught:
         progress_report_create(work_item_id=item.pk, quantity_done=Decimal("1"), by=east_user)
-    assert caught.value.message_dict == {
-        "work_item": ["There is no such work item in your area."]
-    }
+    assert caught.value.message_dict == {"work_item": ["您的辖区内没有这项改造内容。"]}
 
 
 def test_no_report_on_a_cancelled_item(project, east_user, media):
@@ -367,7 +374,7 @@ def test_no_report_on_a_cancelled_item(project, east_user, media):
     with pytest.raises(ApplicationError) as caught:
         progress_report_create(work_item_id=item.pk, quantity_done=Decimal("1"), by=east_user)
     assert caught.value.status_code == 409
-    assert "cancelled" in caught.value.message
+    assert "该改造内容已取消" in caught.value.message
 
 
 @pytest.mark.parametrize("stage", [Stage.PLANNED, Stage.DESIGN, Stage.APPROVED,
