@@ -26,6 +26,12 @@ class CommunityFilterSet(django_filters.FilterSet):
         fields = ["q", "subdistrict"]
 
 
+def text_lookup(value: str) -> str:
+    """Chinese has no letter case: fold case only when the words have Latin letters
+    ("A区", "SOHO"). UPPER() on every row tripled the cost of a search on PostgreSQL."""
+    return "icontains" if any(ch.isascii() and ch.isalpha() for ch in value) else "contains"
+
+
 class CompoundFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     subdistrict = django_filters.NumberFilter(
@@ -55,7 +61,10 @@ class CompoundFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(address__icontains=value))
+        lookup = text_lookup(value)
+        return queryset.filter(
+            Q(**{f"name__{lookup}": value}) | Q(**{f"address__{lookup}": value})
+        )
 
     def filter_eligible(self, queryset, name, value):
         if value is None:

@@ -158,3 +158,14 @@ def test_api_list_runs_constant_queries(api, area, district_user, extra,
     with django_assert_num_queries(2):  # count, page
         response = api.get("/api/v1/compounds/")
     assert response.json()["count"] == 3 + extra
+
+
+def test_search_folds_case_only_for_latin_letters(client, area, district_user):
+    area.compound("SOHO公寓", area.east_a)
+    client.force_login(district_user)
+    names = [c.name for c in client.get(reverse("compounds:list"), {"q": "soho"})
+             .context["page"].object_list]
+    assert names == ["SOHO公寓"]
+    names = [c.name for c in client.get(reverse("compounds:list"), {"q": "长江"})
+             .context["page"].object_list]
+    assert names == ["长江路小区"]
