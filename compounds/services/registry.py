@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from compounds.selectors import (
     sees_whole_district,
     subdistricts_visible_to,
 )
+from compounds.validation import save_unique
 
 COMPOUND_FIELDS = frozenset(
     {
@@ -59,16 +60,6 @@ def _validate(instance: Model, errors: dict[str, Any]) -> None:
             errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
-
-
-def _save_unique(instance: Model, *, field: str, message: str) -> None:
-    """Save; a concurrent insert that wins the unique constraint after our check becomes
-    the same field error as the check, never an IntegrityError."""
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        raise ValidationError({field: message}) from exc
 
 
 def _check_fields(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -106,7 +97,7 @@ def subdistrict_create(*, by: User, name: str) -> Subdistrict:
     if subdistrict.name and Subdistrict.objects.filter(name=subdistrict.name).exists():
         errors["name"] = message
     _validate(subdistrict, errors)
-    _save_unique(subdistrict, field="name", message=message)
+    save_unique(subdistrict, field="name", message=message)
     return subdistrict
 
 
@@ -139,7 +130,7 @@ def community_create(
     if community.name and Community.objects.filter(name=community.name).exists():
         errors["name"] = message
     _validate(community, errors)
-    _save_unique(community, field="name", message=message)
+    save_unique(community, field="name", message=message)
     return community
 
 
@@ -157,7 +148,7 @@ def grid_create(*, by: User, community_id: int, name: str, worker_name: str = ""
     if community and grid.name and community.grids.filter(name=grid.name).exists():
         errors["name"] = message
     _validate(grid, errors)
-    _save_unique(grid, field="name", message=message)
+    save_unique(grid, field="name", message=message)
     return grid
 
 
@@ -251,7 +242,7 @@ def compound_create(
     )
     message = _compound_checks(compound, errors)
     _validate(compound, errors)
-    _save_unique(compound, field="name", message=message)
+    save_unique(compound, field="name", message=message)
     return compound
 
 
@@ -289,7 +280,7 @@ def compound_update(*, by: User, compound_id: int, data: Mapping[str, Any]) -> C
         )
     message = _compound_checks(compound, errors)
     _validate(compound, errors)
-    _save_unique(compound, field="name", message=message)
+    save_unique(compound, field="name", message=message)
     return compound
 
 
@@ -349,7 +340,7 @@ def building_create(
     )
     message = _building_checks(building, errors)
     _validate(building, errors)
-    _save_unique(building, field="number", message=message)
+    save_unique(building, field="number", message=message)
     _compound_refresh_totals(compound)
     return building
 
@@ -384,7 +375,7 @@ def building_update(*, by: User, building_id: int, data: Mapping[str, Any]) -> B
             setattr(building, field, value.strip() if isinstance(value, str) else value)
     message = _building_checks(building, errors)
     _validate(building, errors)
-    _save_unique(building, field="number", message=message)
+    save_unique(building, field="number", message=message)
     return building
 
 
@@ -457,7 +448,7 @@ def dwelling_create(
     _owner_contact_allowed(by, Dwelling(), name=dwelling.owner_name, phone=dwelling.owner_phone)
     message = _dwelling_checks(dwelling, errors)
     _validate(dwelling, errors)
-    _save_unique(dwelling, field="number", message=message)
+    save_unique(dwelling, field="number", message=message)
     _compound_refresh_totals(building.compound)
     return dwelling
 
@@ -501,7 +492,7 @@ def dwelling_update(*, by: User, dwelling_id: int, data: Mapping[str, Any]) -> D
         setattr(dwelling, field, value)
     message = _dwelling_checks(dwelling, errors)
     _validate(dwelling, errors)
-    _save_unique(dwelling, field="number", message=message)
+    save_unique(dwelling, field="number", message=message)
     if dwelling.area != old_area:
         _compound_refresh_totals(building.compound)
     return dwelling

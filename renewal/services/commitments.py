@@ -5,13 +5,14 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.models import Compound, User
 from compounds.selectors import compounds_visible_to
+from compounds.validation import Errors, add_error, save_unique
 from renewal.models import PublicCommitment
 from renewal.models.commitments import MAX_COMMITMENTS_PER_YEAR
 from renewal.selectors.commitments import commitments_visible_to
@@ -19,11 +20,6 @@ from renewal.selectors.commitments import commitments_visible_to
 YEAR_MIN, YEAR_MAX = 2000, 2100
 EDITABLE = ("year", "title", "detail", "sort", "done_on")
 
-Errors = dict[str, list[str]]
-
-
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
 
 
 def _locked_compound(*, by: User, compound_id: Any) -> Compound | None:
@@ -44,22 +40,22 @@ def _check(commitment: PublicCommitment, errors: Errors) -> None:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if "year" not in errors and not YEAR_MIN <= commitment.year <= YEAR_MAX:
-        _add(errors, "year", _("Give a year between %(min)s and %(max)s.")
+        add_error(errors, "year", _("Give a year between %(min)s and %(max)s.")
              % {"min": YEAR_MIN, "max": YEAR_MAX})
     if "done_on" not in errors and commitment.done_on and (
         commitment.done_on > timezone.localdate()
     ):
-        _add(errors, "done_on", _("A commitment cannot be ticked off in the future."))
+        add_error(errors, "done_on", _("A commitment cannot be ticked off in the future."))
     if errors.keys() & {"year", "title"}:
         raise ValidationError(errors)
     same_year = PublicCommitment.objects.filter(
         compound_id=commitment.compound_id, year=commitment.year
     ).exclude(pk=commitment.pk)
     if same_year.filter(title=commitment.title).exists():
-        _add(errors, "title", _("This compound already promised “%(title)s” for %(year)s.")
+        add_error(errors, "title", _("This compound already promised “%(title)s” for %(year)s.")
              % {"title": commitment.title, "year": commitment.year})
     elif same_year.count() >= MAX_COMMITMENTS_PER_YEAR:
-        _add(errors, "year",
+        add_error(errors, "year",
              _("A compound makes at most %(max)s public commitments a year, and %(year)s "
                "already has %(max)s. Change one of them, or put this one in another year.")
              % {"max": MAX_COMMITMENTS_PER_YEAR, "year": commitment.year})
@@ -68,14 +64,9 @@ def _check(commitment: PublicCommitment, errors: Errors) -> None:
 
 
 def _save(commitment: PublicCommitment) -> PublicCommitment:
-    try:
-        with transaction.atomic():
-            commitment.save()
-    except IntegrityError as exc:  # the same title saved by someone else a moment ago
-        raise ValidationError(
-            {"title": _("This compound already promised “%(title)s” for %(year)s.")
-             % {"title": commitment.title, "year": commitment.year}}
-        ) from exc
+    save_unique(commitment, field="title", message=_(
+        "This compound already promised “%(title)s” for %(year)s."
+    ) % {"title": commitment.title, "year": commitment.year})
     return commitment
 
 
@@ -94,7 +85,7 @@ def commitment_create(
     errors: Errors = {}
     compound = _locked_compound(by=by, compound_id=compound_id)
     if compound is None:
-        _add(errors, "compound", _("There is no such compound in your area."))
+        add_error(errors, "compound", _("There is no such compound in your area."))
     commitment = PublicCommitment(
         compound=compound, year=year, title=(title or "").strip(),
         detail=(detail or "").strip(), sort=sort or 0, done_on=done_on,

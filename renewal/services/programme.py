@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from compounds.errors import ApplicationError
 from compounds.models import User
 from compounds.selectors import compounds_visible_to
+from compounds.validation import Errors, add_error, dates_in_order, save_unique
 from renewal.models import TRANSITIONS, Batch, Project, Stage, StageChange
 from renewal.selectors.access import project_get_visible
 from renewal.selectors.gates import stage_gate_missing
@@ -30,7 +31,6 @@ PROJECT_FIELDS = (
 )
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
-Errors = dict[str, list[str]]
 
 
 # --- validation helpers -----------------------------------------------------------------
@@ -60,10 +60,6 @@ def _validate(instance: models.Model, rules: Callable[[Errors], None]) -> None:
         raise ValidationError(errors)
 
 
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
 def _require_planner(user: User) -> None:
     if not may_plan_batches(user):
         raise ApplicationError(
@@ -81,25 +77,21 @@ def _batch_rules(batch: Batch) -> Callable[[Errors], None]:
             errors["year"] = [_("Give a year between %(min)s and %(max)s.")
                               % {"min": YEAR_MIN, "max": YEAR_MAX}]
         if "target_investment" not in errors and batch.target_investment < 0:
-            _add(errors, "target_investment", _("This cannot be negative."))
+            add_error(errors, "target_investment", _("This cannot be negative."))
         if not errors.keys() & {"year", "name"}:
             taken = Batch.objects.filter(year=batch.year, name=batch.name).exclude(pk=batch.pk)
             if taken.exists():
-                _add(errors, "name", _("There is already a batch named “%(name)s” in %(year)s.")
-                     % {"name": batch.name, "year": batch.year})
+                add_error(errors, "name", _(
+                    "There is already a batch named “%(name)s” in %(year)s."
+                ) % {"name": batch.name, "year": batch.year})
     return rules
 
 
 def _save_batch(batch: Batch) -> Batch:
     _validate(batch, _batch_rules(batch))
-    try:
-        with transaction.atomic():
-            batch.save()
-    except IntegrityError as exc:  # the same name saved by someone else a moment ago
-        raise ValidationError(
-            {"name": _("There is already a batch named “%(name)s” in %(year)s.")
-             % {"name": batch.name, "year": batch.year}}
-        ) from exc
+    save_unique(batch, field="name", message=_(
+        "There is already a batch named “%(name)s” in %(year)s."
+    ) % {"name": batch.name, "year": batch.year})
     return batch
 
 
@@ -143,18 +135,8 @@ def _project_rules(project: Project) -> Callable[[Errors], None]:
     def rules(errors: Errors) -> None:
         for name in Project.FUNDING_FIELDS:
             if name not in errors and getattr(project, name) < 0:
-                _add(errors, name, _("Funding cannot be negative."))
-        for start, end, message in (
-            ("planned_start", "planned_end",
-             _("The planned end cannot be before the planned start.")),
-            ("actual_start", "actual_end",
-             _("The actual end cannot be before the actual start.")),
-        ):
-            if errors.keys() & {start, end}:
-                continue
-            first, last = getattr(project, start), getattr(project, end)
-            if first and last and last < first:
-                _add(errors, end, message)
+                add_error(errors, name, _("Funding cannot be negative."))
+        dates_in_order(errors, project)
         candidates = None
         for name in ("engineering_coordinator", "residents_coordinator"):
             person_id = getattr(project, f"{name}_id")
@@ -163,7 +145,7 @@ def _project_rules(project: Project) -> Callable[[Errors], None]:
             if candidates is None:
                 candidates = coordinator_candidates(compound=project.compound)
             if not candidates.filter(pk=person_id).exists():
-                _add(errors, name,
+                add_error(errors, name,
                      _("Choose an active staff member whose area covers this compound."))
     return rules
 
@@ -186,10 +168,10 @@ def project_create(
         compounds_visible_to(by).select_related("community").filter(pk=compound_id).first()
     )
     if compound is None:
-        _add(errors, "compound", _("There is no such compound in your area."))
+        add_error(errors, "compound", _("There is no such compound in your area."))
     batch = Batch.objects.filter(pk=batch_id).first()
     if batch is None:
-        _add(errors, "batch", _("There is no such batch."))
+        add_error(errors, "batch", _("There is no such batch."))
     if errors:
         raise ValidationError(errors)
     if Project.objects.filter(compound=compound, batch=batch).exists():

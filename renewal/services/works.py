@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from compounds.errors import ApplicationError
 from compounds.models import User
 from compounds.uploads import CheckedImage, checked_image
+from compounds.validation import Errors, add_error, dates_in_order
 from renewal.models import (
     ItemStatus,
     ProgressPhoto,
@@ -42,11 +43,6 @@ ITEM_FIELDS = (
 # after acceptance the figures are what was accepted.
 REPORTING_STAGES = (Stage.CONSTRUCTION, Stage.COMPLETED)
 
-Errors = dict[str, list[str | ValidationError]]
-
-
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
 
 
 def _as_id(value: Any) -> int | None:
@@ -75,7 +71,7 @@ def _validate(instance: models.Model, rules: Callable[[Errors], None], *,
 def _not_negative(errors: Errors, instance: models.Model, *fields: str) -> None:
     for name in fields:
         if name not in errors and getattr(instance, name) < 0:
-            _add(errors, name, _("This cannot be negative."))
+            add_error(errors, name, _("This cannot be negative."))
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -121,19 +117,9 @@ def _settle_status(item: WorkItem, *, today: date) -> None:
 def _item_rules(item: WorkItem) -> Callable[[Errors], None]:
     def rules(errors: Errors) -> None:
         if "planned_quantity" not in errors and item.planned_quantity <= 0:
-            _add(errors, "planned_quantity", _("The planned quantity must be more than 0."))
+            add_error(errors, "planned_quantity", _("The planned quantity must be more than 0."))
         _not_negative(errors, item, "completed_quantity", "budget", "spent")
-        for start, end, message in (
-            ("planned_start", "planned_end",
-             _("The planned end cannot be before the planned start.")),
-            ("actual_start", "actual_end",
-             _("The actual end cannot be before the actual start.")),
-        ):
-            if errors.keys() & {start, end}:
-                continue
-            first, last = getattr(item, start), getattr(item, end)
-            if first and last and last < first:
-                _add(errors, end, message)
+        dates_in_order(errors, item)
     return rules
 
 
@@ -145,7 +131,7 @@ def _apply(item: WorkItem, data: dict[str, Any], errors: Errors) -> None:
         if name == "type":
             type_ = _item_type(value)
             if type_ is None:
-                _add(errors, "type", _("There is no such work item type."))
+                add_error(errors, "type", _("There is no such work item type."))
             else:
                 item.type = type_
             continue
@@ -190,7 +176,7 @@ def work_item_create(
         except Http404:
             project = None
     if project is None:
-        _add(errors, "project", _("There is no such project in your area."))
+        add_error(errors, "project", _("There is no such project in your area."))
     item = WorkItem(project=project)
     _apply(item, {
         "type": type_id, "description": description, "planned_quantity": planned_quantity,
@@ -362,7 +348,7 @@ def progress_report_create(
         if (not errors.keys() & {"quantity_done", "spent", "photos"}
                 and report.quantity_done == 0 and report.spent == 0
                 and not report.note and not images):
-            _add(errors, "quantity_done",
+            add_error(errors, "quantity_done",
                  _("An empty report says nothing: give a quantity, money spent, a note "
                    "or a photo."))
 
