@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from renewal.models import Inspection, Rectification, Stage
-from tests.renewal.test_quality_services import quality  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def as_user(api, user):
 # --- inspections ----------------------------------------------------------------------
 
 
-def test_create_inspection(api, quality, east_user):  # noqa: F811
+def test_create_inspection(api, quality, east_user):
     project = quality.project()
     response = as_user(api, east_user).post(
         "/api/v1/inspections/",
@@ -46,7 +45,7 @@ def test_create_inspection(api, quality, east_user):  # noqa: F811
     assert Inspection.objects.get(pk=body["id"]).summary == "脚手架未设防护网"
 
 
-def test_create_inspection_names_each_bad_field(api, quality, east_user):  # noqa: F811
+def test_create_inspection_names_each_bad_field(api, quality, east_user):
     west = quality.project("石油大院")
     response = as_user(api, east_user).post(
         "/api/v1/inspections/",
@@ -69,7 +68,7 @@ def test_create_inspection_names_each_bad_field(api, quality, east_user):  # noq
           "carried_out_on": str(TODAY + dt.timedelta(days=1))}, {"carried_out_on"}),
     ],
 )
-def test_service_rules_are_400_by_field(api, quality, east_user, payload, fields):  # noqa: F811
+def test_service_rules_are_400_by_field(api, quality, east_user, payload, fields):
     project = quality.project(stage=Stage.CONSTRUCTION)
     response = as_user(api, east_user).post(
         "/api/v1/inspections/", {"project": project.pk, **payload}
@@ -78,7 +77,7 @@ def test_service_rules_are_400_by_field(api, quality, east_user, payload, fields
     assert set(response.json()) == fields
 
 
-def test_inspection_list_is_gated_and_filtered(api, quality, east_user):  # noqa: F811
+def test_inspection_list_is_gated_and_filtered(api, quality, east_user):
     own = quality.project(stage=Stage.COMPLETED)
     other = quality.project("育才苑")
     quality.inspection(own, level="district", carried_out_on=dt.date(2024, 3, 1))
@@ -105,7 +104,7 @@ def test_inspection_list_is_gated_and_filtered(api, quality, east_user):  # noqa
     assert api.get("/api/v1/inspections/", {"level": "city"}).status_code == 400
 
 
-def test_inspection_detail_lists_its_orders_and_is_gated(api, quality, district_user,  # noqa: F811
+def test_inspection_detail_lists_its_orders_and_is_gated(api, quality, district_user,
                                                          west_user):
     inspection = quality.inspection(quality.project())
     order = quality.order(inspection, by=district_user)
@@ -117,7 +116,7 @@ def test_inspection_detail_lists_its_orders_and_is_gated(api, quality, district_
     assert api.get("/api/v1/inspections/abc/").status_code == 404
 
 
-def test_patch_records_the_result(api, quality, east_user, west_user):  # noqa: F811
+def test_patch_records_the_result(api, quality, east_user, west_user):
     inspection = quality.inspection(
         quality.project(), level="community", scheduled_for=TODAY + dt.timedelta(days=2)
     )
@@ -133,7 +132,7 @@ def test_patch_records_the_result(api, quality, east_user, west_user):  # noqa: 
     assert api.patch(url, {"carried_out_on": "yesterday"}).status_code == 400
 
 
-def test_anonymous_and_roleless_are_kept_out(api, quality, roleless_user):  # noqa: F811
+def test_anonymous_and_roleless_are_kept_out(api, quality, roleless_user):
     for url in ("/api/v1/inspections/", "/api/v1/rectifications/"):
         assert api.get(url).status_code == 401
     as_user(api, roleless_user)
@@ -142,7 +141,7 @@ def test_anonymous_and_roleless_are_kept_out(api, quality, roleless_user):  # no
 
 
 @pytest.mark.parametrize("extra", [0, 30])
-def test_inspection_list_runs_constant_queries(api, quality, district_user, extra,  # noqa: F811
+def test_inspection_list_runs_constant_queries(api, quality, district_user, extra,
                                                django_assert_num_queries):
     project = quality.project()
     for _ in range(extra + 1):
@@ -159,7 +158,7 @@ def test_inspection_list_runs_constant_queries(api, quality, district_user, extr
 # --- rectification orders -------------------------------------------------------------
 
 
-def test_create_order(api, quality, east_user):  # noqa: F811
+def test_create_order(api, quality, east_user):
     project = quality.project()
     roof = quality.item(project)
     inspection = quality.inspection(project)
@@ -180,7 +179,7 @@ def test_create_order(api, quality, east_user):  # noqa: F811
     assert [m["to"] for m in body["available_moves"]] == ["submitted"]
 
 
-def test_create_order_names_each_bad_field(api, quality, east_user):  # noqa: F811
+def test_create_order_names_each_bad_field(api, quality, east_user):
     west_inspection = quality.inspection(quality.project("石油大院"))
     west_item = quality.item(west_inspection.project)
     response = as_user(api, east_user).post(
@@ -194,7 +193,7 @@ def test_create_order_names_each_bad_field(api, quality, east_user):  # noqa: F8
     }
 
 
-def test_create_order_service_rules(api, quality, east_user):  # noqa: F811
+def test_create_order_service_rules(api, quality, east_user):
     project = quality.project()
     inspection = quality.inspection(project, carried_out_on=TODAY)
     neighbour_item = quality.item(quality.project("育才苑"))  # in the area, wrong project
@@ -208,7 +207,7 @@ def test_create_order_service_rules(api, quality, east_user):  # noqa: F811
     assert not Rectification.objects.exists()
 
 
-def test_order_list_filters(api, quality, district_user, east_user):  # noqa: F811
+def test_order_list_filters(api, quality, district_user, east_user):
     yesterday = TODAY - dt.timedelta(days=1)
     a = quality.project()
     b = quality.project("育才苑")
@@ -238,7 +237,7 @@ def test_order_list_filters(api, quality, district_user, east_user):  # noqa: F8
     assert body["is_overdue"] is True
 
 
-def test_order_detail_outside_area_is_404(api, quality, district_user, west_user):  # noqa: F811
+def test_order_detail_outside_area_is_404(api, quality, district_user, west_user):
     order = quality.order(quality.inspection(quality.project()), by=district_user)
     as_user(api, west_user)
     assert api.get(f"/api/v1/rectifications/{order.pk}/").status_code == 404
@@ -248,7 +247,7 @@ def test_order_detail_outside_area_is_404(api, quality, district_user, west_user
     assert order.status == "open"
 
 
-def test_transition_contract(api, quality, east_user, east_a_user):  # noqa: F811
+def test_transition_contract(api, quality, east_user, east_a_user):
     order = quality.order(quality.inspection(quality.project()), by=east_user)
     url = f"/api/v1/rectifications/{order.pk}/transition/"
     api = as_user(api, east_a_user)
@@ -290,7 +289,7 @@ def test_transition_contract(api, quality, east_user, east_a_user):  # noqa: F81
 
 
 @pytest.mark.parametrize("extra", [0, 30])
-def test_order_list_runs_constant_queries(api, quality, district_user, extra,  # noqa: F811
+def test_order_list_runs_constant_queries(api, quality, district_user, extra,
                                           django_assert_num_queries):
     project = quality.project()
     quality.item(project)

@@ -24,7 +24,6 @@ from renewal.selectors.quality import (
     warranties_ending,
 )
 from renewal.services.quality import _seasonal_check_day, schedule_seasonal_checks
-from tests.renewal.test_quality_services import quality  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def due_names(user, year=YEAR, **kwargs):
 
 
 @pytest.fixture
-def roofed(quality):  # noqa: F811
+def roofed(quality):
     """A finished project with a roof and a lamp (only the roof needs the check)."""
     project = quality.project(stage=Stage.ACCEPTED)
     quality.roof = quality.item(project, "roof-waterproofing")
@@ -47,7 +46,7 @@ def roofed(quality):  # noqa: F811
 # --- the seasonal check ---------------------------------------------------------------
 
 
-def test_a_finished_roof_with_no_check_this_year_is_due(quality, roofed, district_user):  # noqa: F811
+def test_a_finished_roof_with_no_check_this_year_is_due(quality, roofed, district_user):
     due = seasonal_checks_due(district_user, year=YEAR)
     assert len(due) == 1
     assert due[0].project == roofed
@@ -57,7 +56,7 @@ def test_a_finished_roof_with_no_check_this_year_is_due(quality, roofed, distric
     assert due[0].scheduled_for is None
 
 
-def test_a_check_before_june_first_clears_it(quality, roofed, district_user):  # noqa: F811
+def test_a_check_before_june_first_clears_it(quality, roofed, district_user):
     quality.inspection(roofed, kind="seasonal", carried_out_on=dt.date(YEAR, 5, 31))
     assert due_names(district_user) == []
     # …for that year only.
@@ -72,18 +71,18 @@ def test_a_check_before_june_first_clears_it(quality, roofed, district_user):  #
         ("announced", dt.date(YEAR, 5, 1)),  # another kind of inspection
     ],
 )
-def test_other_inspections_do_not_clear_it(quality, roofed, district_user, kind, day):  # noqa: F811
+def test_other_inspections_do_not_clear_it(quality, roofed, district_user, kind, day):
     quality.inspection(roofed, kind=kind, carried_out_on=day)
     assert due_names(district_user) == ["长江路小区"]
 
 
-def test_a_planned_check_is_still_due_and_shows_its_day(quality, roofed, district_user):  # noqa: F811
+def test_a_planned_check_is_still_due_and_shows_its_day(quality, roofed, district_user):
     quality.inspection(roofed, kind="seasonal", scheduled_for=dt.date(YEAR, 5, 2))
     [due] = seasonal_checks_due(district_user, year=YEAR)
     assert due.scheduled_for == dt.date(YEAR, 5, 2)
 
 
-def test_projects_without_seasonal_items_are_not_due(quality, district_user):  # noqa: F811
+def test_projects_without_seasonal_items_are_not_due(quality, district_user):
     lamps = quality.project(stage=Stage.COMPLETED)
     quality.item(lamps, "lighting")
     cancelled = quality.project("育才苑", stage=Stage.COMPLETED)
@@ -92,18 +91,18 @@ def test_projects_without_seasonal_items_are_not_due(quality, district_user):  #
 
 
 @pytest.mark.parametrize("stage", ["approved", "construction"])
-def test_unfinished_projects_are_not_due(quality, district_user, stage):  # noqa: F811
+def test_unfinished_projects_are_not_due(quality, district_user, stage):
     quality.item(quality.project(stage=stage), "drainage")
     assert due_names(district_user) == []
 
 
 @pytest.mark.parametrize("stage", ["completed", "accepted", "aftercare"])
-def test_finished_stages_are_due(quality, district_user, stage):  # noqa: F811
+def test_finished_stages_are_due(quality, district_user, stage):
     quality.item(quality.project(stage=stage), "sewage-separation")
     assert due_names(district_user) == ["长江路小区"]
 
 
-def test_outside_the_area_is_not_listed(quality, east_user, west_user, east_a_user):  # noqa: F811
+def test_outside_the_area_is_not_listed(quality, east_user, west_user, east_a_user):
     quality.item(quality.project("石油大院", stage=Stage.COMPLETED), "drainage")
     quality.item(quality.project("育才苑", stage=Stage.COMPLETED), "drainage")
     assert due_names(east_user) == ["育才苑"]
@@ -111,7 +110,7 @@ def test_outside_the_area_is_not_listed(quality, east_user, west_user, east_a_us
     assert due_names(east_a_user) == []
 
 
-def test_rainy_season_start_is_configurable(quality, roofed, district_user, settings):  # noqa: F811
+def test_rainy_season_start_is_configurable(quality, roofed, district_user, settings):
     settings.RAINY_SEASON_START = "05-15"
     quality.inspection(roofed, kind="seasonal", carried_out_on=dt.date(YEAR, 5, 20))
     [due] = seasonal_checks_due(district_user, year=YEAR)
@@ -135,7 +134,7 @@ def test_the_pages_look_at_the_next_rains(today, year):
     assert upcoming_rainy_season_year(today) == year
 
 
-def test_due_list_runs_two_queries(quality, district_user, django_assert_num_queries):  # noqa: F811
+def test_due_list_runs_two_queries(quality, district_user, django_assert_num_queries):
     for name in ("长江路小区", "育才苑", "石油大院"):
         project = quality.project(name, stage=Stage.COMPLETED)
         quality.item(project, "drainage")
@@ -148,7 +147,7 @@ def test_due_list_runs_two_queries(quality, district_user, django_assert_num_que
 # --- scheduling the seasonal checks ---------------------------------------------------
 
 
-def test_schedule_creates_one_check_per_due_project_once(quality, district_user):  # noqa: F811
+def test_schedule_creates_one_check_per_due_project_once(quality, district_user):
     year = timezone.localdate().year + 1
     for name in ("长江路小区", "石油大院"):
         quality.item(quality.project(name, stage=Stage.COMPLETED), "drainage")
@@ -174,7 +173,7 @@ def test_schedule_creates_one_check_per_due_project_once(quality, district_user)
     }
 
 
-def test_schedule_by_subdistrict_staff_stays_in_their_area(quality, east_user):  # noqa: F811
+def test_schedule_by_subdistrict_staff_stays_in_their_area(quality, east_user):
     year = timezone.localdate().year + 1
     quality.item(quality.project("长江路小区", stage=Stage.COMPLETED), "drainage")
     quality.item(quality.project("石油大院", stage=Stage.COMPLETED), "drainage")
@@ -184,7 +183,7 @@ def test_schedule_by_subdistrict_staff_stays_in_their_area(quality, east_user): 
     assert check.level == "subdistrict"
 
 
-def test_community_staff_cannot_schedule(quality, east_a_user):  # noqa: F811
+def test_community_staff_cannot_schedule(quality, east_a_user):
     quality.item(quality.project(stage=Stage.COMPLETED), "drainage")
     with pytest.raises(ApplicationError) as excinfo:
         schedule_seasonal_checks(year=YEAR, by=east_a_user)
@@ -192,7 +191,7 @@ def test_community_staff_cannot_schedule(quality, east_a_user):  # noqa: F811
     assert not Inspection.objects.exists()
 
 
-def test_a_check_done_or_planned_this_year_is_not_scheduled_again(quality):  # noqa: F811
+def test_a_check_done_or_planned_this_year_is_not_scheduled_again(quality):
     year = timezone.localdate().year + 1
     late = quality.project(stage=Stage.COMPLETED)
     quality.item(late, "drainage")
@@ -218,7 +217,7 @@ def test_scheduled_day_is_before_the_rains(today, expected):
 # --- warranties -----------------------------------------------------------------------
 
 
-def test_warranty_window_includes_both_ends(quality, east_user):  # noqa: F811
+def test_warranty_window_includes_both_ends(quality, east_user):
     today = dt.date(2025, 3, 1)
     project = quality.project(stage=Stage.COMPLETED)
     days = {-1: None, 0: None, 30: None, 60: None, 61: None}
@@ -237,7 +236,7 @@ def test_warranty_window_includes_both_ends(quality, east_user):  # noqa: F811
     ]
 
 
-def test_warranties_list_is_one_query(quality, district_user, django_assert_num_queries):  # noqa: F811
+def test_warranties_list_is_one_query(quality, district_user, django_assert_num_queries):
     today = timezone.localdate()
     for name in ("长江路小区", "育才苑", "石油大院"):
         quality.item(quality.project(name, stage=Stage.COMPLETED), warranty_until=today)
@@ -255,7 +254,7 @@ def lookback_names(user, **kwargs):
     return [p.compound.name for p in lookbacks_due(user, today=TODAY, **kwargs)]
 
 
-def test_projects_a_year_after_completion_are_due(quality, district_user):  # noqa: F811
+def test_projects_a_year_after_completion_are_due(quality, district_user):
     quality.project("长江路小区", stage=Stage.ACCEPTED, actual_end=TODAY - dt.timedelta(days=365))
     quality.project("育才苑", stage=Stage.COMPLETED, actual_end=TODAY - dt.timedelta(days=364))
     [project] = lookbacks_due(district_user, today=TODAY)
@@ -266,19 +265,19 @@ def test_projects_a_year_after_completion_are_due(quality, district_user):  # no
     assert lookback_names(district_user, after_days=30) == ["长江路小区", "育才苑"]
 
 
-def test_interval_setting(quality, district_user, settings):  # noqa: F811
+def test_interval_setting(quality, district_user, settings):
     settings.LOOKBACK_AFTER_DAYS = 730
     quality.project(stage=Stage.AFTERCARE, actual_end=TODAY - dt.timedelta(days=400))
     assert lookback_names(district_user) == []
 
 
-def test_a_lookback_in_the_last_year_clears_it(quality, district_user):  # noqa: F811
+def test_a_lookback_in_the_last_year_clears_it(quality, district_user):
     project = quality.project(stage=Stage.AFTERCARE, actual_end=dt.date(2020, 9, 1))
     quality.inspection(project, kind="lookback", carried_out_on=TODAY - dt.timedelta(days=364))
     assert lookback_names(district_user) == []
 
 
-def test_an_older_lookback_does_not(quality, district_user):  # noqa: F811
+def test_an_older_lookback_does_not(quality, district_user):
     project = quality.project(stage=Stage.AFTERCARE, actual_end=dt.date(2020, 9, 1))
     old = TODAY - dt.timedelta(days=365)
     quality.inspection(project, kind="lookback", carried_out_on=old)
@@ -288,7 +287,7 @@ def test_an_older_lookback_does_not(quality, district_user):  # noqa: F811
     assert due.lookback_scheduled_for == TODAY + dt.timedelta(days=5)
 
 
-def test_completion_day_from_the_stage_history(quality, district_user):  # noqa: F811
+def test_completion_day_from_the_stage_history(quality, district_user):
     project = quality.project(stage=Stage.ACCEPTED)
     StageChange.objects.create(
         project=project, from_stage="construction", to_stage="completed",
@@ -299,13 +298,13 @@ def test_completion_day_from_the_stage_history(quality, district_user):  # noqa:
     assert due.completed_on == dt.date(2023, 7, 1)
 
 
-def test_without_a_completion_day_or_before_completion_not_listed(quality, district_user):  # noqa: F811
+def test_without_a_completion_day_or_before_completion_not_listed(quality, district_user):
     quality.project("长江路小区", stage=Stage.COMPLETED)
     quality.project("育才苑", stage=Stage.CONSTRUCTION, actual_end=dt.date(2020, 1, 1))
     assert lookback_names(district_user) == []
 
 
-def test_lookbacks_are_area_gated(quality, east_user):  # noqa: F811
+def test_lookbacks_are_area_gated(quality, east_user):
     quality.project("长江路小区", stage=Stage.ACCEPTED, actual_end=dt.date(2022, 1, 1))
     quality.project("石油大院", stage=Stage.ACCEPTED, actual_end=dt.date(2022, 1, 1))
     assert lookback_names(east_user) == ["长江路小区"]
@@ -314,7 +313,7 @@ def test_lookbacks_are_area_gated(quality, east_user):  # noqa: F811
 # --- overdue orders -------------------------------------------------------------------
 
 
-def test_overdue_means_not_verified_by_the_deadline(quality, district_user, west_user):  # noqa: F811
+def test_overdue_means_not_verified_by_the_deadline(quality, district_user, west_user):
     today = timezone.localdate()
     yesterday = today - dt.timedelta(days=1)
     inspection = quality.inspection(quality.project(), carried_out_on=today - dt.timedelta(9))

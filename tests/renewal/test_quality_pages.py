@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 
 from renewal.models import Inspection, Rectification, Stage
 from renewal.services.quality import rectification_transition
-from tests.renewal.test_quality_services import quality  # noqa: F401  (shared fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ def login(client, user):
 # --- the project page -----------------------------------------------------------------
 
 
-def test_project_page_shows_inspections_orders_and_forms(client, quality, east_user):  # noqa: F811
+def test_project_page_shows_inspections_orders_and_forms(client, quality, east_user):
     project = quality.project()
     inspection = quality.inspection(project, carried_out_on=TODAY)
     order = quality.order(inspection, by=east_user, finding="雨水管堵塞")
@@ -46,7 +45,7 @@ def test_project_page_shows_inspections_orders_and_forms(client, quality, east_u
     assert 'value="verified"' not in html
 
 
-def test_project_page_outside_the_area_is_404(client, quality, east_user):  # noqa: F811
+def test_project_page_outside_the_area_is_404(client, quality, east_user):
     west = quality.project("石油大院")
     inspection = quality.inspection(west)
     order = quality.order(inspection, by=quality.verifier)
@@ -64,7 +63,7 @@ def test_project_page_outside_the_area_is_404(client, quality, east_user):  # no
     assert Inspection.objects.count() == 1
 
 
-def test_anonymous_is_sent_to_login(client, quality):  # noqa: F811
+def test_anonymous_is_sent_to_login(client, quality):
     for url in (reverse("quality:rectifications"), reverse("quality:lookbacks"),
                 reverse("quality:rectifications-export"),
                 reverse("quality:project", args=[quality.project().pk])):
@@ -73,7 +72,7 @@ def test_anonymous_is_sent_to_login(client, quality):  # noqa: F811
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_add_inspection(client, quality, east_a_user):  # noqa: F811
+def test_add_inspection(client, quality, east_a_user):
     project = quality.project()
     response = login(client, east_a_user).post(
         reverse("quality:inspection-add", args=[project.pk]),
@@ -88,7 +87,7 @@ def test_add_inspection(client, quality, east_a_user):  # noqa: F811
     )
 
 
-def test_refused_inspection_keeps_what_was_typed(client, quality, east_user):  # noqa: F811
+def test_refused_inspection_keeps_what_was_typed(client, quality, east_user):
     project = quality.project()
     response = login(client, east_user).post(
         reverse("quality:inspection-add", args=[project.pk]),
@@ -103,7 +102,7 @@ def test_refused_inspection_keeps_what_was_typed(client, quality, east_user):  #
     assert not Inspection.objects.exists()
 
 
-def test_level_choices_follow_the_role_and_kinds_the_stage(client, quality, east_a_user):  # noqa: F811
+def test_level_choices_follow_the_role_and_kinds_the_stage(client, quality, east_a_user):
     project = quality.project(stage=Stage.CONSTRUCTION)
     response = login(client, east_a_user).get(reverse("quality:project", args=[project.pk]))
     form = response.context["inspection_form"]
@@ -117,7 +116,7 @@ def test_level_choices_follow_the_role_and_kinds_the_stage(client, quality, east
     assert set(response.context["inspection_form"].errors) == {"level", "kind"}
 
 
-def test_record_the_result(client, quality, east_user):  # noqa: F811
+def test_record_the_result(client, quality, east_user):
     project = quality.project()
     planned = quality.inspection(project, level="subdistrict", scheduled_for=TODAY)
     login(client, east_user)
@@ -133,7 +132,7 @@ def test_record_the_result(client, quality, east_user):  # noqa: F811
     assert (planned.carried_out_on, planned.summary) == (TODAY, "已查")
 
 
-def test_add_finding(client, quality, east_user):  # noqa: F811
+def test_add_finding(client, quality, east_user):
     project = quality.project()
     roof = quality.item(project)
     inspection = quality.inspection(project, carried_out_on=TODAY)
@@ -159,7 +158,7 @@ def test_add_finding(client, quality, east_user):  # noqa: F811
     assert (order.work_item, order.history.count()) == (roof, 1)
 
 
-def test_moves_from_the_page(client, quality, east_user, east_a_user):  # noqa: F811
+def test_moves_from_the_page(client, quality, east_user, east_a_user):
     project = quality.project()
     order = quality.order(quality.inspection(project), by=east_user)
     move = reverse("quality:rectification-move", args=[order.pk])
@@ -195,7 +194,7 @@ def test_moves_from_the_page(client, quality, east_user, east_a_user):  # noqa: 
 
 
 @pytest.mark.parametrize("extra", [0, 8])
-def test_project_page_runs_constant_queries(client, quality, east_user, extra,  # noqa: F811
+def test_project_page_runs_constant_queries(client, quality, east_user, extra,
                                             django_assert_num_queries):
     project = quality.project()
     quality.item(project)
@@ -217,7 +216,7 @@ def test_project_page_runs_constant_queries(client, quality, east_user, extra,  
 
 
 @pytest.fixture
-def orders(quality, district_user):  # noqa: F811
+def orders(quality, district_user):
     yesterday = TODAY - dt.timedelta(days=1)
     east = quality.inspection(quality.project(), level="district",
                               carried_out_on=TODAY - dt.timedelta(days=5))
@@ -250,7 +249,7 @@ def test_order_list_is_gated_and_filtered(client, orders, east_user, district_us
 
 
 @pytest.mark.parametrize("extra", [0, 20])
-def test_order_list_runs_constant_queries(client, quality, orders, district_user, extra,  # noqa: F811
+def test_order_list_runs_constant_queries(client, quality, orders, district_user, extra,
                                           django_assert_num_queries):
     inspection = orders["late"].inspection
     for _ in range(extra):
@@ -290,7 +289,7 @@ def test_export_is_gated_and_uses_the_page_filters(client, orders, east_user,
 
 
 @pytest.fixture
-def due(quality):  # noqa: F811
+def due(quality):
     east = quality.project(stage=Stage.ACCEPTED, actual_end=TODAY - dt.timedelta(days=400))
     quality.item(east, "roof-waterproofing", warranty_until=TODAY + dt.timedelta(days=10))
     west = quality.project("石油大院", stage=Stage.ACCEPTED,
@@ -332,7 +331,7 @@ def test_community_staff_see_no_schedule_button_and_cannot_schedule(client, due,
 
 
 @pytest.mark.parametrize("extra", [0, 6])
-def test_lookbacks_page_runs_constant_queries(client, quality, district_user, extra,  # noqa: F811
+def test_lookbacks_page_runs_constant_queries(client, quality, district_user, extra,
                                               django_assert_num_queries):
     batches = [quality.batch]
     for i in range(extra):

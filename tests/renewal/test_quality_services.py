@@ -4,29 +4,19 @@ every move of their state machine, with its history and the different-verifier r
 The `quality` fixture here is shared by the other test_quality_* modules."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from compounds.errors import ApplicationError
-from renewal.catalog import seed_work_item_types
 from renewal.models import (
-    Batch,
     Inspection,
-    InspectionKind,
     InspectionLevel,
-    ItemStatus,
-    Project,
     Rectification,
     RectificationEvent,
-    Stage,
-    WorkItem,
-    WorkItemType,
 )
 from renewal.services.quality import (
     inspection_create,
@@ -34,72 +24,9 @@ from renewal.services.quality import (
     rectification_create,
     rectification_transition,
 )
-from tests.conftest import make_staff
+from tests.renewal.factories import OPEN, SUBMITTED, VERIFIED
 
 pytestmark = pytest.mark.django_db
-
-OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
-
-
-class Quality:
-    """Projects, work items, inspections and orders for the `area` fixture's compounds."""
-
-    def __init__(self, area):
-        seed_work_item_types(WorkItemType)
-        self.area = area
-        self.batch = Batch.objects.create(year=2023, name="第一批")
-        self.today = timezone.localdate()
-
-    def project(self, compound="长江路小区", stage=Stage.CONSTRUCTION, batch=None,
-                **fields) -> Project:
-        return Project.objects.create(
-            compound=self.area.compounds[compound], batch=batch or self.batch, stage=stage,
-            **fields,
-        )
-
-    def item(self, project, code="roof-waterproofing", status=ItemStatus.DONE,
-             **fields) -> WorkItem:
-        return WorkItem.objects.create(
-            project=project, type=WorkItemType.objects.get(code=code),
-            planned_quantity=Decimal("100"), budget=Decimal("1000"), status=status, **fields,
-        )
-
-    def inspection(self, project, *, kind=InspectionKind.ANNOUNCED,
-                   level=InspectionLevel.DISTRICT, carried_out_on=None,
-                   scheduled_for=None) -> Inspection:
-        if carried_out_on is None and scheduled_for is None:
-            carried_out_on = self.today
-        return Inspection.objects.create(
-            project=project, kind=kind, level=level, carried_out_on=carried_out_on,
-            scheduled_for=scheduled_for,
-        )
-
-    def order(self, inspection, *, by, deadline=None, status=OPEN, **fields) -> Rectification:
-        """An order made through the service, then moved (by a second person for the
-        verification) to `status`."""
-        order = rectification_create(
-            by=by, inspection_id=inspection.pk, finding=fields.pop("finding", "屋面渗水"),
-            responsible_party=fields.pop("responsible_party", "青岛建工"),
-            deadline=deadline or inspection.date + dt.timedelta(days=10), **fields,
-        )
-        if status in (SUBMITTED, VERIFIED):
-            order = rectification_transition(rectification_id=order.pk, to=SUBMITTED, by=by)
-        if status == VERIFIED:
-            order = rectification_transition(
-                rectification_id=order.pk, to=VERIFIED, by=self.verifier
-            )
-        return order
-
-    @property
-    def verifier(self):
-        if not hasattr(self, "_verifier"):
-            self._verifier = make_staff("verifier", "district")
-        return self._verifier
-
-
-@pytest.fixture
-def quality(area) -> Quality:
-    return Quality(area)
 
 
 def errors_of(excinfo) -> dict:

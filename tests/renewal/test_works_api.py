@@ -10,15 +10,7 @@ from rest_framework.test import APIClient
 
 from renewal.models import ItemStatus, ProgressReport, Stage, WorkItem
 from renewal.services.works import progress_report_create
-from tests.renewal.test_works_services import (  # noqa: F401
-    catalog,
-    item_type,
-    make_item,
-    make_project,
-    media,
-    photo,
-    stored_files,
-)
+from tests.renewal.factories import item_type, make_item, make_project, photo, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +21,19 @@ def api():
 
 
 @pytest.fixture
-def project(area, catalog):  # noqa: F811
+def project(area, catalog):
     return make_project(area.compounds["长江路小区"])
 
 
 @pytest.fixture
-def west_project(area, catalog):  # noqa: F811
+def west_project(area, catalog):
     return make_project(area.compounds["石油大院"])
 
 
 # --- catalogue ------------------------------------------------------------------------------
 
 
-def test_types_list_the_whole_catalogue(api, catalog, east_a_user, django_assert_num_queries):  # noqa: F811
+def test_types_list_the_whole_catalogue(api, catalog, east_a_user, django_assert_num_queries):
     api.force_authenticate(east_a_user)
     with django_assert_num_queries(2):
         body = api.get("/api/v1/work-item-types/").json()
@@ -55,7 +47,7 @@ def test_types_list_the_whole_catalogue(api, catalog, east_a_user, django_assert
     assert {t["category"] for t in body["results"]} == {"basic", "improvement", "upgrade"}
 
 
-def test_anonymous_and_roleless_are_refused(api, catalog, roleless_user):  # noqa: F811
+def test_anonymous_and_roleless_are_refused(api, catalog, roleless_user):
     for url in ("/api/v1/work-item-types/", "/api/v1/work-items/",
                 "/api/v1/progress-reports/"):
         assert api.get(url).status_code == 401
@@ -191,7 +183,7 @@ def test_item_list_runs_constant_queries(api, project, district_user, extra,
 # --- progress reports -------------------------------------------------------------------------
 
 
-def test_report_with_photos_is_201_with_photo_urls(api, project, east_a_user, media):  # noqa: F811
+def test_report_with_photos_is_201_with_photo_urls(api, project, east_a_user, media):
     item = make_item(project, "roads", planned="1000", budget="500000")
     api.force_authenticate(east_a_user)
     response = api.post("/api/v1/progress-reports/", {
@@ -215,7 +207,7 @@ def test_report_with_photos_is_201_with_photo_urls(api, project, east_a_user, me
         assert not image.getexif()
 
 
-def test_report_without_photos_as_json(api, project, east_user, media):  # noqa: F811
+def test_report_without_photos_as_json(api, project, east_user, media):
     item = make_item(project, "lighting", planned="4")
     api.force_authenticate(east_user)
     response = api.post("/api/v1/progress-reports/",
@@ -225,7 +217,7 @@ def test_report_without_photos_as_json(api, project, east_user, media):  # noqa:
     assert api.get(f"/api/v1/work-items/{item.pk}/").json()["status"] == "done"
 
 
-def test_seven_photos_are_400_and_nothing_is_written(api, project, east_user, media):  # noqa: F811
+def test_seven_photos_are_400_and_nothing_is_written(api, project, east_user, media):
     item = make_item(project)
     api.force_authenticate(east_user)
     response = api.post("/api/v1/progress-reports/", {
@@ -237,7 +229,7 @@ def test_seven_photos_are_400_and_nothing_is_written(api, project, east_user, me
     assert not ProgressReport.objects.exists() and stored_files(media) == []
 
 
-def test_a_script_named_jpg_is_400_naming_photos(api, project, east_user, media):  # noqa: F811
+def test_a_script_named_jpg_is_400_naming_photos(api, project, east_user, media):
     item = make_item(project)
     api.force_authenticate(east_user)
     script = SimpleUploadedFile("x.jpg", b"#!/bin/sh\necho pwned\n", content_type="image/jpeg")
@@ -249,7 +241,7 @@ def test_a_script_named_jpg_is_400_naming_photos(api, project, east_user, media)
     assert message.startswith("第 1 张照片（x.jpg）") and "这个文件不是照片" in message
 
 
-def test_report_on_another_areas_item_is_400_naming_it(api, west_project, east_user, media):  # noqa: F811
+def test_report_on_another_areas_item_is_400_naming_it(api, west_project, east_user, media):
     item = make_item(west_project)
     api.force_authenticate(east_user)
     response = api.post("/api/v1/progress-reports/",
@@ -258,7 +250,7 @@ def test_report_on_another_areas_item_is_400_naming_it(api, west_project, east_u
     assert response.json() == {"work_item": ["您的辖区内没有这项改造内容。"]}
 
 
-def test_report_before_construction_is_409(api, area, catalog, east_user, media):  # noqa: F811
+def test_report_before_construction_is_409(api, area, catalog, east_user, media):
     item = make_item(make_project(area.compounds["长江路小区"], stage=Stage.DESIGN))
     api.force_authenticate(east_user)
     response = api.post("/api/v1/progress-reports/",
@@ -269,7 +261,7 @@ def test_report_before_construction_is_409(api, area, catalog, east_user, media)
 
 
 def test_report_list_is_gated_and_filtered(api, project, west_project, east_user, west_user,
-                                           media):  # noqa: F811
+                                           media):
     roads, lamps = make_item(project, "roads"), make_item(project, "lighting")
     later = make_item(make_project(project.compound, year=2026, name="第二批"), "roads")
     west = make_item(west_project)
@@ -287,7 +279,7 @@ def test_report_list_is_gated_and_filtered(api, project, west_project, east_user
 
 
 @pytest.mark.parametrize("reports", [1, 12])
-def test_report_list_runs_constant_queries(api, project, district_user, media, reports,  # noqa: F811
+def test_report_list_runs_constant_queries(api, project, district_user, media, reports,
                                            django_assert_num_queries):
     item = make_item(project, planned="1000")
     for i in range(reports):
@@ -300,7 +292,7 @@ def test_report_list_runs_constant_queries(api, project, district_user, media, r
     assert sum(len(r["photos"]) for r in body["results"]) == (reports + 2) // 3
 
 
-def test_webp_photo_via_api_is_accepted(api, project, east_user, media):  # noqa: F811
+def test_webp_photo_via_api_is_accepted(api, project, east_user, media):
     out = io.BytesIO()
     Image.new("RGB", (20, 10), (1, 2, 3)).save(out, "WEBP")
     webp = SimpleUploadedFile("p.webp", out.getvalue(), content_type="image/webp")

@@ -12,26 +12,18 @@ from openpyxl import load_workbook
 
 from renewal.models import ItemStatus, ProgressReport, Stage, WorkItem
 from renewal.services.works import progress_report_create
-from tests.renewal.test_works_services import (  # noqa: F401
-    catalog,
-    item_type,
-    make_item,
-    make_project,
-    media,
-    photo,
-    stored_files,
-)
+from tests.renewal.factories import item_type, make_item, make_project, photo, stored_files
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def project(area, catalog):  # noqa: F811
+def project(area, catalog):
     return make_project(area.compounds["长江路小区"])
 
 
 @pytest.fixture
-def west_project(area, catalog):  # noqa: F811
+def west_project(area, catalog):
     return make_project(area.compounds["石油大院"])
 
 
@@ -245,7 +237,7 @@ def test_report_form_is_phone_ready(client, project, east_a_user):
     assert 'inputmode="decimal"' in html
 
 
-def test_filing_a_report_with_photos(client, project, east_a_user, media):  # noqa: F811
+def test_filing_a_report_with_photos(client, project, east_a_user, media):
     item = make_item(project, "roads", planned="100")
     client.force_login(east_a_user)
     url = reverse("works:item", args=[item.pk])
@@ -263,7 +255,7 @@ def test_filing_a_report_with_photos(client, project, east_a_user, media):  # no
 
 
 def test_seven_photos_keep_what_was_typed_and_say_photos_are_lost(
-        client, project, east_user, media):  # noqa: F811
+        client, project, east_user, media):
     item = make_item(project)
     client.force_login(east_user)
     response = client.post(reverse("works:item", args=[item.pk]), {
@@ -282,7 +274,7 @@ def test_seven_photos_keep_what_was_typed_and_say_photos_are_lost(
     assert not ProgressReport.objects.exists() and stored_files(media) == []
 
 
-def test_report_field_errors_in_chinese(client, project, east_user, media):  # noqa: F811
+def test_report_field_errors_in_chinese(client, project, east_user, media):
     item = make_item(project)
     client.force_login(east_user)
     response = client.post(reverse("works:item", args=[item.pk]), {"quantity_done": ""})
@@ -290,7 +282,7 @@ def test_report_field_errors_in_chinese(client, project, east_user, media):  # n
     assert response.context["photos_lost"] is False
 
 
-def test_no_report_form_before_construction(client, area, catalog, east_user, media):  # noqa: F811
+def test_no_report_form_before_construction(client, area, catalog, east_user, media):
     item = make_item(make_project(area.compounds["长江路小区"], stage=Stage.DESIGN))
     client.force_login(east_user)
     url = reverse("works:item", args=[item.pk])
@@ -305,7 +297,7 @@ def test_no_report_form_before_construction(client, area, catalog, east_user, me
 
 
 @pytest.mark.parametrize("reports", [1, 10])
-def test_item_page_runs_constant_queries(client, project, east_user, media, reports,  # noqa: F811
+def test_item_page_runs_constant_queries(client, project, east_user, media, reports,
                                          django_assert_num_queries):
     item = make_item(project, planned="1000")
     for i in range(reports):

@@ -14,13 +14,13 @@ from renewal.selectors.works import (
     warranty_ending,
     works_by_the_numbers,
 )
-from tests.renewal.test_works_services import catalog, make_item, make_project  # noqa: F401
+from tests.renewal.factories import make_item, make_project
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def projects(area, catalog):  # noqa: F811
+def projects(area, catalog):
     return {
         "east": make_project(area.compounds["长江路小区"]),
         "east_b": make_project(area.compounds["育才苑"]),

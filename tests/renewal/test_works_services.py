@@ -1,30 +1,24 @@
 """Work items and progress reports: the services move quantities, status, dates and
 warranties; photos are checked before anything is written; the area gate holds."""
 
-import io
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from compounds.errors import ApplicationError
-from renewal.catalog import seed_work_item_types
 from renewal.models import (
-    Batch,
     ItemStatus,
     ProgressPhoto,
     ProgressReport,
-    Project,
     Stage,
     WorkItem,
-    WorkItemType,
 )
 from renewal.services.works import (
     add_years,
@@ -34,68 +28,10 @@ from renewal.services.works import (
     work_item_reinstate,
     work_item_update,
 )
+from tests.renewal.factories import item_type, make_item, make_project, photo, stored_files
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-# --- helpers (imported by the other test_works_* modules) -------------------------------
-
-
-def make_project(compound, *, stage=Stage.CONSTRUCTION, year=2025, name="第一批") -> Project:
-    batch, _ = Batch.objects.get_or_create(year=year, name=name)
-    return Project.objects.create(compound=compound, batch=batch, stage=stage)
-
-
-def item_type(code: str) -> WorkItemType:
-    return WorkItemType.objects.get(code=code)
-
-
-def make_item(project, code="roads", planned="100", completed="0", budget="0", **fields):
-    return WorkItem.objects.create(
-        project=project, type=item_type(code), planned_quantity=Decimal(planned),
-        completed_quantity=Decimal(completed), budget=Decimal(budget), **fields,
-    )
-
-
-def jpeg_bytes(size=(40, 30), gps=True) -> bytes:
-    image = Image.new("RGB", size, (120, 90, 60))
-    exif = Image.Exif()
-    if gps:
-        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        gps_ifd[ExifTags.GPS.GPSLatitudeRef] = "N"
-        gps_ifd[ExifTags.GPS.GPSLatitude] = (35.0, 57.0, 30.0)
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def photo(name="site.jpg", content=None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content or jpeg_bytes(), content_type="image/jpeg")
-
-
-def stored_files(root) -> list[Path]:
-    return [p for p in Path(root).rglob("*") if p.is_file()]
-
-
-@pytest.fixture(autouse=True)
-def default_language(settings):
-    """The services word their errors in the active language, which users get as the
-    default (Chinese). A page test that ran before may have left English active:
-    LocaleMiddleware activates a language per request and nothing resets it afterwards."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
-
-
-@pytest.fixture
-def catalog(db):
-    seed_work_item_types(WorkItemType)
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
