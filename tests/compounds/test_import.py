@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from compounds.importing import (
@@ -79,15 +78,6 @@ def new_compound_rows(n_buildings=2, per_building=3, name="新建小区"):
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def default_language(settings):
-    """The reasons are worded in the active language, which users get as the default
-    (Chinese). A page test that ran before may have left English active: LocaleMiddleware
-    activates a language per request and nothing resets it afterwards."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 # --- a valid file ----------------------------------------------------------------------

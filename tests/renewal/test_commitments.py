@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from renewal.models import PublicCommitment
@@ -17,15 +17,6 @@ from renewal.services.commitments import commitment_create, commitment_tick, com
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
-
-
-@pytest.fixture(autouse=True)
-def default_language(settings):
-    """The services word their errors in the active language, which users get as the
-    default (Chinese). A page test that ran before may have left English active:
-    LocaleMiddleware activates a language per request and nothing resets it afterwards."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 @pytest.fixture
