@@ -9,7 +9,7 @@ projects that exist are left alone, so a second run creates nothing.
 
 import random
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 from django.db import transaction
@@ -38,11 +38,11 @@ from renewal.models import (
 # year, name, share of the eligible compounds, the stages their projects are in now
 # (on the full demo district: 60, 50, 45 and 40 compounds)
 BATCHES = [
-    (2023, "2023年老旧小区改造第一批", Decimal("0.21"), [Stage.AFTERCARE]),
-    (2024, "2024年老旧小区改造第一批", Decimal("0.175"), [Stage.AFTERCARE, Stage.ACCEPTED]),
-    (2025, "2025年老旧小区改造第一批", Decimal("0.16"),
+    (2023, "老旧小区改造第一批", Decimal("0.21"), [Stage.AFTERCARE]),
+    (2024, "老旧小区改造第一批", Decimal("0.175"), [Stage.AFTERCARE, Stage.ACCEPTED]),
+    (2025, "老旧小区改造第一批", Decimal("0.16"),
      [Stage.ACCEPTED, Stage.COMPLETED, Stage.CONSTRUCTION, Stage.CONSTRUCTION]),
-    (2026, "2026年老旧小区改造第一批", Decimal("0.14"),
+    (2026, "老旧小区改造第一批", Decimal("0.14"),
      [Stage.CONSTRUCTION, Stage.APPROVED, Stage.CONSULTATION, Stage.DESIGN, Stage.SURVEY,
       Stage.PLANNED]),
 ]
@@ -82,6 +82,7 @@ FINDINGS = [
 COMMITMENTS = ["楼道感应灯全部更换", "新增停车位并规范停放", "清理楼道堆物", "修复破损路面",
                "增设电动自行车充电桩", "更换老化供水管道", "补植绿化"]
 CENT = Decimal("0.01")
+FRACTIONAL_UNITS = {"km", "m", "m2"}
 
 
 def _aware(day: date, hour: int = 10) -> datetime:
@@ -173,6 +174,9 @@ def _work_items(project, compound, types, rng, today) -> int:
             continue
         share = Decimal(1) if finished else Decimal(rng.randint(15, 85)) / 100 if building else 0
         completed = _quantity(planned * share)
+        if types[code].unit not in FRACTIONAL_UNITS:
+            # Lamps, elevators and households are counted, not measured: whole numbers.
+            completed = completed.to_integral_value(ROUND_DOWN)
         budget = _quantity(planned * unit_cost)
         budgets += budget
         status = (ItemStatus.DONE if finished else

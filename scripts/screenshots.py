@@ -28,10 +28,21 @@ def main() -> None:
         desk.screenshot(path=OUT / "home.png", full_page=True)
         desk.goto(f"{BASE}/compounds/")
         desk.screenshot(path=OUT / "compounds.png")
+        desk.goto(f"{BASE}/programme/?stage=construction")
+        desk.locator("table a[href^='/programme/']").first.click()
+        desk.wait_for_load_state()
+        desk.screenshot(path=OUT / "project.png", full_page=True)
+        project_id = desk.url.rstrip("/").rsplit("/", 1)[-1]
+        desk.goto(f"{BASE}/works/projects/{project_id}/")
+        desk.screenshot(path=OUT / "works.png")
         phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
                                  locale="zh-CN")
         phone.goto(f"{BASE}/r/")
         phone.screenshot(path=OUT / "resident-phone.png")
+        desk.goto(f"{BASE}/programme/{project_id}/")
+        compound_link = desk.locator("a[href^='/c/']").first.get_attribute("href")
+        phone.goto(f"{BASE}{compound_link}")
+        phone.screenshot(path=OUT / "public-compound-phone.png", full_page=True)
         browser.close()
 
 

@@ -304,9 +304,18 @@ def load_demo(
         )
         Community.objects.bulk_create(
             [
-                Community(name=name, subdistrict_id=subdistricts[sub])
-                for sub, _, communities in SUBDISTRICTS
-                for name, _ in communities
+                Community(
+                    name=name,
+                    subdistrict_id=subdistricts[sub],
+                    # A believable 0532 office line, fixed by the community's place in the
+                    # list, so every run gives the same number.
+                    office_phone=f"0532-8685{number:04d}",
+                    office_address=f"{name}居民委员会（{sub}）",
+                )
+                for number, (sub, name) in enumerate(
+                    ((sub, name) for sub, _, members in SUBDISTRICTS for name, _ in members),
+                    start=1201,
+                )
             ],
             ignore_conflicts=True,
         )

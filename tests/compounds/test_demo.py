@@ -256,3 +256,11 @@ def test_default_plan_is_a_district_of_about_300_compounds():
     assert min(years) >= 1980 and max(years) <= 2005
     dwellings = sum(d["households"] for d in drawn)
     assert 40_000 <= dwellings <= 60_000
+
+
+@pytest.mark.django_db
+def test_every_community_has_an_office_to_call():
+    load_demo(seed=2020, compounds_per_community=1)
+    phones = list(Community.objects.values_list("office_phone", flat=True))
+    assert phones and all(p.startswith("0532-8685") and len(p) == 13 for p in phones)
+    assert len(set(phones)) == len(phones)

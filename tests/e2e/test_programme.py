@@ -22,7 +22,7 @@ def sign_in(page, base, username):
 
 def test_create_a_compound_add_a_project_and_move_it_a_stage(live_server, page):
     area = Area()
-    Batch.objects.create(year=2026, name="2026年老旧小区改造第一批")
+    Batch.objects.create(year=2026, name="老旧小区改造第一批")
     make_staff("east", "subdistrict", subdistrict=area.east)
     base = live_server.url
     sign_in(page, base, "east")
@@ -46,7 +46,7 @@ def test_create_a_compound_add_a_project_and_move_it_a_stage(live_server, page):
 
     # Into the yearly batch.
     page.get_by_role("link", name="加入改造计划").click()
-    page.locator("#id_batch").select_option(label="2026 2026年老旧小区改造第一批")
+    page.locator("#id_batch").select_option(label="2026 老旧小区改造第一批")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r"/programme/\d+/$"))
     project = Project.objects.get(compound=compound)

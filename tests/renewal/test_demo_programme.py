@@ -71,3 +71,11 @@ def test_second_run_creates_nothing(programme):
     assert again == {"projects": 0, "work_items": 0, "inspections": 0, "commitments": 0}
     assert counts == [m.objects.count() for m in (Project, WorkItem, StageChange, Inspection,
                                                   Rectification, PublicCommitment)]
+
+
+def test_counted_things_are_whole_numbers(programme):
+    counted = WorkItem.objects.exclude(type__unit__in=["km", "m", "m2"])
+    assert counted.exists()
+    assert all(i.completed_quantity == i.completed_quantity.to_integral_value()
+               and i.planned_quantity == i.planned_quantity.to_integral_value()
+               for i in counted)
