@@ -24,7 +24,8 @@ from decimal import Decimal
 from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from compounds.models import Dwelling
+from compounds.models import Dwelling, User
+from compounds.selectors import area_q
 from consultation.models import Choice, Rule, Scope, Topic, TopicKind
 
 CENT = Decimal("0.01")
@@ -33,6 +34,11 @@ CENT = Decimal("0.01")
 def _area(value) -> Decimal:
     # SQLite sums decimals as floating point: back to the cent the areas are kept in.
     return Decimal(str(value or 0)).quantize(CENT)
+
+
+def topics_visible_to(user: User) -> QuerySet[Topic]:
+    """The area gate for topics: a topic is visible when its compound is."""
+    return Topic.objects.filter(area_q(user, compound_path="compound__"))
 
 
 def eligible_dwellings(topic: Topic) -> QuerySet[Dwelling]:

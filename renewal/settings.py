@@ -235,10 +235,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    # Two models have a `status` with different choices: name each enum once.
+    # Models share field names (`status`, `kind`) with different choices: name each once.
     "ENUM_NAME_OVERRIDES": {
         "WorkItemStatusEnum": "renewal.models.works.ItemStatus",
         "RectificationStatusEnum": "renewal.models.quality.RectificationStatus",
+        "InspectionKindEnum": "renewal.models.quality.InspectionKind",
+        "TopicKindEnum": "consultation.models.TopicKind",
     },
 }
 

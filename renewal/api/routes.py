@@ -3,6 +3,8 @@
 
 from compounds.api import imports as compounds_imports
 from compounds.api import views as compounds_api
+from consultation.api import views as consultation_api
 from renewal.api import commitments, programme, quality, works
 
-MODULES = [compounds_api, compounds_imports, programme, works, quality, commitments]
+MODULES = [compounds_api, compounds_imports, programme, works, quality, commitments,
+           consultation_api]
