@@ -15,7 +15,8 @@ from itertools import pairwise
 from django.db import transaction
 from django.utils import timezone
 
-from compounds.models import Compound, User
+from compounds.models import Compound, Dwelling, User
+from consultation.models import Ballot, BallotEvent, Topic
 from renewal.catalog import seed_work_item_types
 from renewal.models import (
     STAGE_ORDER,
@@ -104,7 +105,8 @@ def load_programme_demo(*, seed: int = 2020) -> dict[str, int]:
         .order_by("name", "id")
     )
     random.Random(seed).shuffle(eligible)
-    created = {"projects": 0, "work_items": 0, "inspections": 0, "commitments": 0}
+    created = {"projects": 0, "work_items": 0, "inspections": 0, "commitments": 0,
+               "ballots": 0}
     today = timezone.localdate()
     start = 0
     for year, name, share, stages in BATCHES:
@@ -130,6 +132,7 @@ def load_programme_demo(*, seed: int = 2020) -> dict[str, int]:
         batch.target_households = sum(c.households for c in chosen)
         batch.save(update_fields=["target_households"])
     _roof_lookback(staff)
+    created["ballots"] = _plan_votes(seed=seed, staff=staff)
     return created
 
 
@@ -276,3 +279,42 @@ def _roof_lookback(staff) -> None:
         summary="回头看：3号楼顶层住户反映雨后渗漏",
     )
     _rectification(inspection, "屋面渗漏，需重新铺设防水层约100平方米", roof, day, True, staff)
+
+
+def _plan_votes(*, seed: int, staff) -> int:
+    """Each project from consultation on puts its renovation plan to the owners. Those
+    past `approved` passed it (the gate demands it); those still in consultation are on
+    the way (Xingjiaqiao went 23 % → 99.4 % → 100 %). Votes come in over three weeks, so
+    the consent history has a curve."""
+    voting = STAGE_ORDER[STAGE_ORDER.index(Stage.CONSULTATION):]
+    projects = (Project.objects.filter(stage__in=voting)
+                .exclude(compound__topics__kind="renovation_plan")
+                .select_related("compound", "batch").order_by("id"))
+    ballots, events = [], []
+    for project in projects:
+        rng = random.Random(f"{seed}-vote-{project.compound.name}")
+        topic = Topic.objects.create(
+            compound=project.compound, title=f"{project.compound.name}改造方案表决",
+            kind="renovation_plan", rule="civil_code_major", created_by=staff,
+        )
+        passed = project.stage != Stage.CONSULTATION
+        # (agree, disagree, abstain) out of 100; the rest have not voted yet.
+        agree, disagree, abstain = (88, 4, 3) if passed else (rng.randint(35, 60), 12, 5)
+        start = _aware(date(project.batch.year, 3, 1))
+        for dwelling_id in Dwelling.objects.filter(
+            building__compound=project.compound
+        ).values_list("id", flat=True):
+            roll = rng.randint(1, 100)
+            choice = ("agree" if roll <= agree else "disagree" if roll <= agree + disagree
+                      else "abstain" if roll <= agree + disagree + abstain else None)
+            if choice is None:
+                continue
+            at = start + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 9))
+            method = rng.choice(["door_to_door", "paper", "meeting"])
+            ballots.append(Ballot(topic=topic, dwelling_id=dwelling_id, choice=choice,
+                                  method=method, recorded_by=staff, cast_at=at))
+            events.append(BallotEvent(topic=topic, dwelling_id=dwelling_id, choice=choice,
+                                      method=method, recorded_by=staff, at=at))
+    Ballot.objects.bulk_create(ballots, batch_size=2000)
+    BallotEvent.objects.bulk_create(events, batch_size=2000)
+    return len(ballots)

@@ -68,7 +68,8 @@ def test_second_run_creates_nothing(programme):
     counts = [m.objects.count() for m in (Project, WorkItem, StageChange, Inspection,
                                           Rectification, PublicCommitment)]
     again = load_programme_demo(seed=2020)
-    assert again == {"projects": 0, "work_items": 0, "inspections": 0, "commitments": 0}
+    assert again == {"projects": 0, "work_items": 0, "inspections": 0, "commitments": 0,
+                     "ballots": 0}
     assert counts == [m.objects.count() for m in (Project, WorkItem, StageChange, Inspection,
                                                   Rectification, PublicCommitment)]
 
@@ -79,3 +80,17 @@ def test_counted_things_are_whole_numbers(programme):
     assert all(i.completed_quantity == i.completed_quantity.to_integral_value()
                and i.planned_quantity == i.planned_quantity.to_integral_value()
                for i in counted)
+
+
+def test_every_project_past_approved_has_a_passed_plan_and_consultation_ones_do_not(
+        programme):
+    from consultation.selectors import renovation_plan_passed
+
+    after = Project.objects.filter(stage__in=STAGE_ORDER[STAGE_ORDER.index("approved"):])
+    assert after.exists()
+    assert all(renovation_plan_passed(compound_id=p.compound_id) for p in after[:20])
+    consulting = Project.objects.filter(stage="consultation")
+    assert consulting.exists()
+    assert not any(renovation_plan_passed(compound_id=p.compound_id) for p in consulting)
+    early = Project.objects.filter(stage__in=STAGE_ORDER[:3])
+    assert not early.filter(compound__topics__isnull=False).exists()

@@ -33,7 +33,8 @@ class Command(BaseCommand):
         programme = load_programme_demo(seed=seed)
         self.stdout.write(
             "Programme: +{projects} projects, +{work_items} work items, "
-            "+{inspections} inspections, +{commitments} commitments.".format(**programme)
+            "+{inspections} inspections, +{commitments} commitments, "
+            "+{ballots} ballots on renovation plans.".format(**programme)
         )
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s (seed {seed}).")
         write_summary(result, self.stdout)
