@@ -16,6 +16,15 @@ DATE_PAIRS = (
 )
 
 
+def as_id(value: Any) -> int | None:
+    """A primary key from user input ("12", 12), or None for anything else, so that a
+    bad id reads as "no such record" instead of raising."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def add_error(errors: Errors, field: str, message: Any) -> None:
     errors.setdefault(field, []).append(message)
 

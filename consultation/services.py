@@ -13,16 +13,9 @@ from django.utils.translation import gettext as _
 
 from compounds.models import Building, Dwelling, User
 from compounds.selectors import compounds_visible_to
-from compounds.validation import Errors, add_error
+from compounds.validation import Errors, add_error, as_id
 from consultation.models import Ballot, BallotEvent, Choice, Method, Rule, Scope, Topic, TopicKind
 from consultation.selectors import eligible_dwellings, topics_visible_to
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _threshold(errors: Errors, *, rule: str, threshold: Any) -> Decimal | None:
@@ -61,7 +54,7 @@ def _scope_place(errors: Errors, *, compound_id: int | None, scope: str, buildin
     if building_id in (None, ""):
         add_error(errors, "building", _("Choose the building this topic concerns."))
     elif compound_id is not None:
-        pk = _int_or_none(building_id)
+        pk = as_id(building_id)
         building = Building.objects.filter(pk=pk, compound_id=compound_id).first() if pk else None
         if building is None:
             add_error(errors, "building", _("This building is not in the topic's compound."))
@@ -96,7 +89,7 @@ def topic_create(
     unit = (unit or "").strip()
     affected_ids = list(affected_dwelling_ids or ())
 
-    pk = _int_or_none(compound_id)
+    pk = as_id(compound_id)
     compound = compounds_visible_to(by).filter(pk=pk).first() if pk else None
     if compound is None:
         add_error(errors, "compound", _("Choose a compound in your area."))
@@ -122,7 +115,7 @@ def topic_create(
             add_error(errors, "affected_dwellings",
                       _("Only an elevator topic lists affected dwellings."))
         elif not errors.keys() & {"compound", "scope", "building", "unit"}:
-            wanted = {_int_or_none(i) for i in affected_ids}
+            wanted = {as_id(i) for i in affected_ids}
             affected = list(eligible_dwellings(topic).filter(pk__in=wanted - {None}))
             outside = sorted((str(i) for i in wanted - {d.pk for d in affected}),
                              key=lambda s: (len(s), s))
@@ -145,7 +138,7 @@ def ballot_cast(*, by: User, topic_id: int, dwelling_id: int, choice: str,
                 method: str) -> Ballot:
     """Record a dwelling's vote. A later vote replaces the earlier one; every vote cast
     is kept as a BallotEvent (the consent history)."""
-    pk = _int_or_none(topic_id)
+    pk = as_id(topic_id)
     topic = topics_visible_to(by).filter(pk=pk).first() if pk else None
     if topic is None:
         raise Http404("topic not found")
@@ -155,7 +148,7 @@ def ballot_cast(*, by: User, topic_id: int, dwelling_id: int, choice: str,
         add_error(errors, "choice", _("Choose agree, disagree or abstain."))
     if method not in Method.values:
         add_error(errors, "method", _("Choose how the vote was collected."))
-    dwelling_pk = _int_or_none(dwelling_id)
+    dwelling_pk = as_id(dwelling_id)
     # The dwelling's row is locked so that two first votes of one dwelling queue up
     # instead of both inserting a ballot.
     dwelling = (

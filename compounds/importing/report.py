@@ -43,10 +43,6 @@ class ImportReport:
         return len({e.row for e in self.errors if e.row is not None})
 
     @property
-    def file_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is None]
-
-    @property
     def has_changes(self) -> bool:
         return any(level.changed for level in (self.compounds, self.buildings, self.dwellings))
 

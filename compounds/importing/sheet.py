@@ -240,11 +240,3 @@ class Workbook:
             except ValueError:
                 return ExcelError("#VALUE!")
         return text
-
-
-def open_workbook(fileobj: IO[bytes]) -> Workbook:
-    """The workbook in `fileobj`; NotAWorkbook when it is none (or zipfile.BadZipFile)."""
-    try:
-        return Workbook(zipfile.ZipFile(fileobj))
-    except (KeyError, ValueError, IndexError) as exc:
-        raise NotAWorkbook(str(exc)) from exc

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from compounds.models import Compound, User
 from compounds.selectors import compounds_visible_to
-from compounds.validation import Errors, add_error, save_unique
+from compounds.validation import Errors, add_error, as_id, save_unique
 from renewal.models import PublicCommitment
 from renewal.models.commitments import MAX_COMMITMENTS_PER_YEAR
 from renewal.selectors.commitments import commitments_visible_to
@@ -25,9 +25,8 @@ EDITABLE = ("year", "title", "detail", "sort", "done_on")
 def _locked_compound(*, by: User, compound_id: Any) -> Compound | None:
     """The compound, locked, so that two people adding at once cannot both take the
     last place of a year's list."""
-    try:
-        pk = int(compound_id)
-    except (TypeError, ValueError):
+    pk = as_id(compound_id)
+    if pk is None:
         return None
     return compounds_visible_to(by).select_for_update().filter(pk=pk).first()
 

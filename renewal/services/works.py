@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from compounds.errors import ApplicationError
 from compounds.models import User
 from compounds.uploads import CheckedImage, checked_image
-from compounds.validation import Errors, add_error, dates_in_order
+from compounds.validation import Errors, add_error, as_id, dates_in_order
 from renewal.models import (
     ItemStatus,
     ProgressPhoto,
@@ -43,13 +43,6 @@ ITEM_FIELDS = (
 # after acceptance the figures are what was accepted.
 REPORTING_STAGES = (Stage.CONSTRUCTION, Stage.COMPLETED)
 
-
-
-def _as_id(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _validate(instance: models.Model, rules: Callable[[Errors], None], *,
@@ -145,7 +138,7 @@ def _apply(item: WorkItem, data: dict[str, Any], errors: Errors) -> None:
 def _item_type(value: Any) -> WorkItemType | None:
     if isinstance(value, WorkItemType):
         return value
-    type_id = _as_id(value)
+    type_id = as_id(value)
     return WorkItemType.objects.filter(pk=type_id).first() if type_id else None
 
 
@@ -169,7 +162,7 @@ def work_item_create(
     quantities given (an item entered as already finished is done, with its warranty)."""
     errors: Errors = {}
     project = None
-    project_pk = _as_id(project_id)
+    project_pk = as_id(project_id)
     if project_pk is not None:
         try:
             project = project_get_visible(user=by, project_id=project_pk)
@@ -312,7 +305,7 @@ def progress_report_create(
     item, reaching the planned quantity finishes it (end date today, warranty from the
     item type). Reports are taken while the project is in construction, or completed
     (late corrections). Every photo is checked before anything is written."""
-    item_pk = _as_id(work_item_id)
+    item_pk = as_id(work_item_id)
     item = None
     if item_pk is not None:
         try:
