@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from compounds.privacy import mask_name, mask_phone
+
 # Compounds finished before the end of 2000 qualify for the national programme.
 ELIGIBLE_BUILD_YEAR_MAX = 2000
 
@@ -200,19 +202,11 @@ class Dwelling(models.Model):
 
     @property
     def masked_owner_name(self) -> str:
-        """张三 → 张*: enough to recognise on a doorstep, not to identify (PIPL)."""
-        name = self.owner_name.strip()
-        return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
+        return mask_name(self.owner_name)
 
     @property
     def masked_owner_phone(self) -> str:
-        """13812345678 → 138****5678."""
-        phone = self.owner_phone.strip()
-        if not phone:
-            return ""
-        if len(phone) < 8:
-            return "*" * len(phone)
-        return f"{phone[:3]}****{phone[-4:]}"
+        return mask_phone(self.owner_phone)
 
 
 class Role(models.TextChoices):

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from compounds.formfields import MultiplePhotoField
 from renewal.models import ItemCategory, PublicCommitment, WorkItem, WorkItemType
 from renewal.models.works import MAX_PHOTOS_PER_REPORT
 
@@ -58,27 +59,6 @@ class WorkItemForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         # An emptied amount means 0 (the service reads None so).
         return dict(self.cleaned_data)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several files from one input. Only their presence is checked here: what they
-    are is compounds.uploads' business, in the service."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={
-            "accept": "image/*", "capture": "environment", "multiple": True,
-        }))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class ProgressReportForm(forms.Form):

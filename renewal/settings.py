@@ -105,6 +105,10 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+# The inbox's covering index (grievances, INCLUDE compound) is a PostgreSQL feature;
+# SQLite, the embedded default, builds it without the included column, which is fine
+# for a desk-sized data set. Django warns about that on every start: not news.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if DATABASE_URL else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,6 +145,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "renewal.tasks.heartbeat", "schedule": 30.0},
+    # Residents' issues: messages that could not go out at once (the broker was down),
+    # deadlines missed (the issue climbs one level), resolved issues closing after 7 days.
+    "grievances-send-outbox": {"task": "grievances.tasks.send_outbox_task", "schedule": 60.0},
+    "grievances-escalate": {"task": "grievances.tasks.escalate_overdue_task",
+                            "schedule": 300.0},
+    "grievances-close-resolved": {"task": "grievances.tasks.close_resolved_task",
+                                  "schedule": 3600.0},
 }
 
 # --- Auth, roles and login throttling -----------------------------------------
@@ -180,6 +191,15 @@ PORTAL_DISTRICT_NAME = env.str("PORTAL_DISTRICT_NAME", default="西海岸新区"
 RAINY_SEASON_START = read_month_day("RAINY_SEASON_START", default="06-01")
 LOOKBACK_AFTER_DAYS = env.int("LOOKBACK_AFTER_DAYS", default=365)
 PORTAL_TITLE = _("Old Compound Renovation Portal")
+# The address printed in QR codes and SMS ("https://gaizao.example.gov.cn"); without it,
+# the address the page was asked on.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Behind reverse proxies that append to X-Forwarded-For: how many, so that rate limits on
+# the residents' forms count the real client address (0: REMOTE_ADDR is the client).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+# Text messages to residents (tracking codes): a class with send(to, text); the default
+# writes them to the log, a provider's backend is a setting away.
+SMS_BACKEND = env.str("SMS_BACKEND", default="grievances.notify.ConsoleSmsBackend")
 
 # --- Static and media --------------------------------------------------------------
 STATIC_URL = "static/"
@@ -241,6 +261,10 @@ SPECTACULAR_SETTINGS = {
         "RectificationStatusEnum": "renewal.models.quality.RectificationStatus",
         "InspectionKindEnum": "renewal.models.quality.InspectionKind",
         "TopicKindEnum": "consultation.models.TopicKind",
+        "TopicStageEnum": "consultation.models.topics.TopicStage",
+        "ProjectStageEnum": "renewal.models.programme.Stage",
+        "IdeaStatusEnum": "consultation.models.ideas.IdeaStatus",
+        "GrievanceStatusEnum": "grievances.models.Status",
     },
 }
 

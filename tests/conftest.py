@@ -18,6 +18,16 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits and throttles count in the cache (Redis in CI): every test starts
+    with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def require_service(reason: str):
     """Skip when a real service (Redis, a browser) is missing, or fail when the run
     demands every service (REQUIRE_SERVICES=1, as CI does)."""

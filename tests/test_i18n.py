@@ -9,17 +9,19 @@ LOCALE = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAG
 
 
 def _po_entries():
-    """(msgid, msgstr) pairs from the .po, parsed plainly (no extra dependency)."""
+    """(msgid, msgstr) pairs from the .po, parsed plainly (no extra dependency). A
+    message with a context is keyed "context\x04msgid", as gettext stores it."""
     entries, key, buf = {}, None, {}
     for line in [*(LOCALE / "django.po").read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
+        if line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
             key = line.split(" ", 1)[0]
             buf[key] = line.split(" ", 1)[1][1:-1]
         elif line.startswith('"') and key:
             buf[key] += line[1:-1]
         elif not line.strip() and buf:
             if buf.get("msgid"):
-                entries[buf["msgid"]] = buf.get("msgstr", buf.get("msgstr[0]", ""))
+                key = (buf["msgctxt"] + "\x04" if "msgctxt" in buf else "") + buf["msgid"]
+                entries[key] = buf.get("msgstr", buf.get("msgstr[0]", ""))
             buf, key = {}, None
     return entries
 

@@ -3,9 +3,12 @@
 `registry_import_preview` says what a file would change and lists every bad row;
 `registry_import_apply` writes it, all or nothing. The layout (headers, template) is in
 `layout`; `sheet` reads the .xlsx (a small streaming reader: openpyxl's read-only mode
-was most of the time of a 10,000-row import); `reader` checks the file and each row on
-its own; `services` matches the rows against the registry and writes them; `store`
-keeps an uploaded file between the preview and the confirm. Speed: bench/import_dwellings.py.
+was most of the time of a 10,000-row import); `tabular` is what any import reads a file
+with (file checks, the header row, the row loop, cell helpers; the hotline import uses
+it too); `reader` checks the registry's cells, row by row; `services` matches the rows
+against the registry and writes them; `store` keeps an uploaded file between the
+preview and the confirm (the pages: `compounds.views.imports.ImportPages`).
+Speed: bench/import_dwellings.py.
 """
 
 from compounds.importing import store

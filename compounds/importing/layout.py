@@ -7,28 +7,16 @@ reasons) goes through gettext.
 """
 
 import io
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from compounds.importing.tabular import Column, Layout, squeeze
+
 SHEET_NAME = "房屋清册"
 NOTES_SHEET_NAME = "填写说明"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    # A required column must be in the header row; its cells must be filled on every row
-    # unless `cell_optional` (compound- and building-level values, given once).
-    required: bool
-    aliases: tuple[str, ...] = ()
-    text: bool = True  # formatted as text in the template (keeps 0101, stops 1-2 → date)
-    width: int = 12
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -48,25 +36,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("owner_name", "业主姓名", False, aliases=("姓名",)),
     Column("owner_phone", "业主电话", False, aliases=("联系电话", "手机号"), width=14),
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-REQUIRED_KEYS = tuple(c.key for c in COLUMNS if c.required)
-
-_SPACES = re.compile(r"\s+")
 
 
 def normalize_header(value: object) -> str:
     """How a header cell is compared: no spaces, half-width brackets, ㎡ for m²/m2."""
-    text = _SPACES.sub("", str(value or ""))
-    text = text.replace("（", "(").replace("）", ")")
+    text = squeeze(value)
     for square_metre in ("m²", "m2", "M2", "平方米", "平米"):
         text = text.replace(square_metre, "㎡")
     return text
 
 
-HEADER_LOOKUP: dict[str, str] = {}
-for _column in COLUMNS:
-    for _name in (_column.header, *_column.aliases):
-        HEADER_LOOKUP[normalize_header(_name)] = _column.key
+LAYOUT = Layout(COLUMNS, normalize=normalize_header, sheet=SHEET_NAME)
+COLUMN_BY_KEY = LAYOUT.by_key
 
 
 EXAMPLE_ROWS = (

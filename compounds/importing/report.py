@@ -13,6 +13,24 @@ class RowError:
     reason: str
 
 
+class Problems:
+    """What every import's report says of its problems, kept in `errors`."""
+
+    errors: list[RowError]
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors if e.row is not None})
+
+
+def problems_as_dicts(problems: list[RowError]) -> list[dict]:
+    return [{"row": e.row, "column": e.column, "reason": e.reason} for e in problems]
+
+
 @dataclass
 class LevelCounts:
     created: int = 0
@@ -25,7 +43,7 @@ class LevelCounts:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Problems):
     rows: int = 0  # non-empty data rows read
     compounds: LevelCounts = field(default_factory=LevelCounts)
     buildings: LevelCounts = field(default_factory=LevelCounts)
@@ -33,14 +51,6 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False  # True once the changes are in the database
     fatal: bool = False  # the file as a whole is unusable (not a workbook, no header...)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def bad_rows(self) -> int:
-        return len({e.row for e in self.errors if e.row is not None})
 
     @property
     def has_changes(self) -> bool:
@@ -60,6 +70,5 @@ class ImportReport:
                 name: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
                 for name, c in self.levels()
             },
-            "errors": [{"row": e.row, "column": e.column, "reason": e.reason}
-                       for e in self.errors],
+            "errors": problems_as_dicts(self.errors),
         }

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.errors import ApplicationError
-from compounds.importing.layout import COLUMN_BY_KEY, COLUMNS
-from compounds.importing.reader import ReadResult, RowData, read_workbook
+from compounds.importing.layout import LAYOUT
+from compounds.importing.reader import RowData, read_workbook
 from compounds.importing.report import ImportReport, RowError
+from compounds.importing.tabular import ReadResult
 from compounds.models import Building, Community, Compound, Dwelling, User
 from compounds.selectors import communities_visible_to, subdistricts_visible_to
 
@@ -33,7 +34,6 @@ T = TypeVar("T")
 CHUNK = 500  # ids per IN (...) list, well under SQLite's limit on parameters
 INSERT_BATCH = 1000
 UPDATE_BATCH = 5000
-_COLUMN_ORDER = {c.header: i for i, c in enumerate(COLUMNS)}
 _DWELLING_FIELDS = ("area", "owner_ref", "owner_name", "owner_phone")
 
 
@@ -126,7 +126,7 @@ class _Plan:
 
 
 def _error(errors: list[RowError], row: int, key: str, reason: str) -> None:
-    errors.append(RowError(row=row, column=COLUMN_BY_KEY[key].header, reason=reason))
+    errors.append(LAYOUT.problem(row, key, reason))
 
 
 def _differs(errors, row: RowData, key: str, first_row: int, first_value) -> None:
@@ -141,8 +141,8 @@ def _differs(errors, row: RowData, key: str, first_row: int, first_value) -> Non
 def _check_rows(user: User, read: ReadResult, *, lock: bool) -> _Plan:
     """Resolve names to the user's area and group the rows by compound and building."""
     report = ImportReport(rows=read.row_count, errors=list(read.errors))
-    plan = _Plan(report=report, keep_owner_name=not read.has_owner_name,
-                 keep_owner_phone=not read.has_owner_phone)
+    plan = _Plan(report=report, keep_owner_name="owner_name" not in read.columns,
+                 keep_owner_phone="owner_phone" not in read.columns)
     errors = report.errors
     subdistricts = dict(subdistricts_visible_to(user).values_list("name", "id"))
     subdistrict_names = {pk: name for name, pk in subdistricts.items()}
@@ -306,16 +306,12 @@ def _count(plan: _Plan) -> None:
                 setattr(report.dwellings, level, getattr(report.dwellings, level) + 1)
 
 
-def _sort(errors: list[RowError]) -> None:
-    errors.sort(key=lambda e: (e.row or 0, _COLUMN_ORDER.get(e.column, -1)))
-
-
 def _make_plan(*, user: User, read: ReadResult, lock: bool = False) -> _Plan:
     plan = _check_rows(user, read, lock=lock)
     _load_existing(plan)
     _check_new_compounds(plan)
     _count(plan)
-    _sort(plan.report.errors)
+    LAYOUT.sort(plan.report.errors)
     return plan
 
 

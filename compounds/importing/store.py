@@ -1,8 +1,10 @@
-"""Uploaded workbooks kept between the preview and the confirm.
+"""Uploaded files kept between the preview and the confirm, for every import's pages
+(`compounds.views.imports.ImportPages`: the registry's and the hotline's).
 
-A file lives at MEDIA_ROOT/imports/<token>.xlsx, the token 32 random hex digits; the page
-keeps the tokens a user uploaded in that user's session, so nobody else can preview or
-apply it. Files are deleted after the import, on discard, and when older than a day.
+A file lives at MEDIA_ROOT/imports/<token>.xlsx (a .csv too: the readers go by the
+content, not the name), the token 32 random hex digits; the pages keep the tokens a
+user uploaded in that user's session, so nobody else can preview or apply it. Files are
+deleted after the import, on discard, and when older than a day.
 """
 
 import re

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from compounds.api.moves import AvailableMovesField
 from compounds.models import User
-from renewal.api.moves import AvailableMovesField
 from renewal.api.permissions import IsStaffMember
 from renewal.filtersets.programme import BatchFilterSet, ProjectFilterSet
 from renewal.models import TRANSITIONS, Batch, DeliveryModel, Project, Stage

@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from renewal.api.moves import AvailableMovesField
+from compounds.api.moves import AvailableMovesField
 from renewal.filtersets.quality import InspectionFilterSet, RectificationFilterSet
 from renewal.models import (
     RECTIFICATION_TRANSITIONS,

@@ -82,6 +82,11 @@ class WorkItem(models.Model):
     )
     # Set by the service when the item is done: actual_end + the type's warranty.
     warranty_until = models.DateField(_("warranty until"), null=True, blank=True, db_index=True)
+    # The golden idea (金点子) this item came from; set by renewal.services.ideas.idea_adopt.
+    idea = models.ForeignKey(
+        "consultation.Idea", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="work_items", verbose_name=_("golden idea"),
+    )
 
     class Meta:
         verbose_name = _("work item")

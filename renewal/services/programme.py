@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from compounds.errors import ApplicationError
 from compounds.models import User
 from compounds.selectors import compounds_visible_to
+from compounds.statemachine import check_move
 from compounds.validation import Errors, add_error, dates_in_order, save_unique
 from renewal.models import TRANSITIONS, Batch, Project, Stage, StageChange
 from renewal.selectors.access import project_get_visible
 from renewal.selectors.gates import stage_gate_missing
 from renewal.selectors.programme import coordinator_candidates, may_plan_batches
-from renewal.statemachine import check_move
 
 BATCH_FIELDS = (
     "year", "name", "target_compounds", "target_households", "target_investment", "notes",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from compounds.errors import ApplicationError
 from compounds.models import Role, User
+from compounds.statemachine import check_move
 from renewal.models import (
     RECTIFICATION_TRANSITIONS,
     Inspection,
@@ -38,7 +39,6 @@ from renewal.selectors.quality import (
     rainy_season_start_of,
     seasonal_check_projects,
 )
-from renewal.statemachine import check_move
 
 # Who may carry out an inspection of which level: an office inspects its own level and
 # the ones below it, never above.

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET
 
 from compounds.models import User
 from compounds.selectors import area_q
+from consultation.models import Ballot, BallotEvent
+from grievances.models import GrievancePhoto
 from renewal.models import ProgressPhoto
 
 
@@ -25,8 +27,23 @@ def _progress_photo(user: User, name: str) -> bool:
     ).exists()
 
 
+def _ballot_sheet(user: User, name: str) -> bool:
+    # A revote keeps the earlier sheet on its event: either may own the file.
+    gate = area_q(user, compound_path="topic__compound__")
+    return (Ballot.objects.filter(gate, sheet_photo=name).exists()
+            or BallotEvent.objects.filter(gate, sheet_photo=name).exists())
+
+
+def _grievance_photo(user: User, name: str) -> bool:
+    return GrievancePhoto.objects.filter(
+        area_q(user, compound_path="grievance__compound__"), image=name
+    ).exists()
+
+
 RESOLVERS: dict[str, Callable[[User, str], bool]] = {
     "progress": _progress_photo,
+    "ballots": _ballot_sheet,
+    "grievances": _grievance_photo,
 }
 
 

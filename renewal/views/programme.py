@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from compounds.errors import ApplicationError
 from compounds.selectors import compounds_visible_to, subdistricts_visible_to
+from compounds.statemachine import available_moves
 from compounds.web import form_add_service_errors
 from compounds.xlsx import xlsx_response
 from renewal.filtersets.programme import ProjectFilterSet
@@ -40,7 +41,6 @@ from renewal.services.programme import (
     project_transition,
     project_update,
 )
-from renewal.statemachine import available_moves
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000

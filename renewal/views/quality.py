@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from compounds.errors import ApplicationError
 from compounds.selectors import subdistricts_visible_to
+from compounds.statemachine import available_moves
 from compounds.web import form_add_service_errors, message_application_error
 from compounds.xlsx import xlsx_response
 from renewal.filtersets.quality import RectificationFilterSet
@@ -51,7 +52,6 @@ from renewal.services.quality import (
     rectification_transition,
     schedule_seasonal_checks,
 )
-from renewal.statemachine import available_moves
 
 PAGE_SIZE = 50
 WARRANTY_DAYS = 60
