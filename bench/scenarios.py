@@ -101,9 +101,60 @@ def tally_rows(*, dwellings: int = 2_000, n: int = 50) -> list[dict]:
              "queries": len(queries), "n": n, "met": p95 <= 50}]
 
 
-def one_shot() -> list[dict]:
+def one_shot(*, tally: bool = True, dwelling_import: bool = True) -> list[dict]:
     """Targets measured once, in seconds: the 10,000-dwelling import (its target row is
     the preview + apply a user waits for; the other rows are for information)."""
     from bench.import_dwellings import measure
 
-    return tally_rows() + [row for row in measure(dwellings=10_000) if row["target"]]
+    rows = tally_rows() if tally else []
+    if dwelling_import:
+        rows += [row for row in measure(dwellings=10_000) if row["target"]]
+    return rows
+
+
+# --- residents' issues (issue 5): the staff inbox and list API at 1,000,000 issues --------
+
+# name, who (district | subdistrict | community), url, p95 target in ms
+INBOX_PAGES = [
+    ("issue inbox, district, default view", "district", "/grievances/", 100),
+    ("issue inbox, subdistrict, default view", "subdistrict", "/grievances/", 100),
+    ("issue inbox, community, default view", "community", "/grievances/", 100),
+    ("issue inbox, district, assigned + overdue", "district",
+     "/grievances/?f=1&status=assigned&overdue=true", 100),
+    ("issue inbox, district, leaks this month", "district",
+     "/grievances/?f=1&category=leak&received_after={month_ago}", 100),
+    ("issue inbox, district, every issue", "district", "/grievances/?f=1", 100),
+    ("issue inbox, community, overdue", "community", "/grievances/?f=1&overdue=true", 100),
+    ("issue list API, district, by status", "district",
+     "/api/v1/grievances/?status=assigned", 100),
+    ("issue list API, community, open", "community", "/api/v1/grievances/?open=true", 100),
+]
+
+
+def issue_users() -> dict[str, User]:
+    """Staff of the bench district: the district account `bench`, and one subdistrict and
+    one community account on the first bench subdistrict / community (created once)."""
+    community = Community.objects.filter(name__startswith="压测社区").order_by("pk").first()
+    subdistrict = community.subdistrict
+    users = {
+        "district": User.objects.get_or_create(username="bench",
+                                               defaults={"role": Role.DISTRICT})[0],
+        "subdistrict": User.objects.get_or_create(
+            username="bench-subdistrict",
+            defaults={"role": Role.SUBDISTRICT, "subdistrict": subdistrict})[0],
+        "community": User.objects.get_or_create(
+            username="bench-community",
+            defaults={"role": Role.COMMUNITY, "community": community})[0],
+    }
+    return users
+
+
+def inbox_pages() -> list[tuple[str, str, str, int]]:
+    """INBOX_PAGES with their dates filled in (30 local days back)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    month_ago = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    return [(name, who, url.format(month_ago=month_ago), target)
+            for name, who, url, target in INBOX_PAGES]
