@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from compounds.errors import ApplicationError
-from compounds.ratelimit import record_attempt
+from compounds.ratelimit import record_attempts
 from grievances.services.intake import PHONE_RE, normalize_phone
 
 HONEYPOT_FIELD = "website"
@@ -37,24 +37,24 @@ def _limits() -> dict:
     return {**DEFAULT_LIMITS, **configured}
 
 
-def _over(kind: str, value: str) -> bool:
-    """Count this attempt; whether `value` is now over its limit (never when off)."""
-    limit = _limits().get(kind)
-    if not limit:
-        return False
-    allowed, window = limit
-    return record_attempt(f"grievance-{kind}", value, window=window) > allowed
-
-
 def check_submit_limits(*, address: str, phone: str = "") -> None:
-    """Count this submission against the address and the phone; raise ApplicationError
-    429 when either is over its limit."""
-    if _over("address", address):
+    """Count this submission against the address and the phone (one cache round trip);
+    raise ApplicationError 429 when either is over its limit."""
+    limits = _limits()
+    phone = normalize_phone(phone)
+    checks = [(kind, value, limits.get(kind))
+              for kind, value in (("address", address),
+                                  ("phone", phone if PHONE_RE.fullmatch(phone) else ""))]
+    checks = [(kind, value, limit) for kind, value, limit in checks if limit]
+    counts = record_attempts([(f"grievance-{kind}", value, limit[1])
+                              for kind, value, limit in checks])
+    over = {kind for (kind, _value, limit), count in zip(checks, counts, strict=True)
+            if count > limit[0]}
+    if "address" in over:
         raise ApplicationError(
             _("Too many reports from this network in a short time. Please try again in a "
               "few minutes, or call the community office."), status_code=429)
-    phone = normalize_phone(phone)
-    if phone and PHONE_RE.fullmatch(phone) and _over("phone", phone):
+    if "phone" in over:
         raise ApplicationError(
             _("Too many reports with this phone number today. Please call the community "
               "office or the city hotline 12345."), status_code=429)

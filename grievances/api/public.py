@@ -167,6 +167,7 @@ class PublicGrievanceViewSet(viewsets.ViewSet):
             unit=data.get("unit", ""), name=data.get("name", ""), phone=data.get("phone", ""),
             consent_contact=data.get("consent_contact", False),
             photos=request.FILES.getlist("photos"), idempotency_key=key,
+            idempotency_checked=True,  # looked up above
         )
         return Response({"tracking_code": grievance.tracking_code},
                         status=status.HTTP_201_CREATED)

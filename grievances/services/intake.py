@@ -213,20 +213,26 @@ def _enqueue_outbox() -> None:
         logger.exception("could not schedule the outbox; it will be sent later")
 
 
-@transaction.atomic
 def grievance_submit(*, by: User | None, channel: str, compound_id, category_code: str,
                      description: str, building_id=None, unit: str = "", name: str = "",
                      phone: str = "", consent_contact: bool = False, photos=(),
                      idempotency_key: str | None = None, external_id: str = "",
-                     received_at=None, qr_code: str | None = None) -> Grievance:
+                     received_at=None, qr_code: str | None = None,
+                     idempotency_checked: bool = False) -> Grievance:
     """Take an issue in (see the module doc). The same `idempotency_key` again returns
     the first issue and writes nothing. Raises ValidationError with every bad field
     (keys: channel, compound, qr, category, description, building, unit, name, phone,
     photos, external_id, received_at, idempotency_key), or ApplicationError 413 when a
     photo is over the size limit (its `extra` carries the same field errors), or
-    ApplicationError 403 when a staff channel has no staff account."""
+    ApplicationError 403 when a staff channel has no staff account.
+
+    Reads and checks come first; the writes are one transaction that starts with the
+    issue's INSERT, so a tracking-code collision or a concurrent twin only restarts that
+    transaction (no savepoint per submit). `idempotency_checked=True` says the caller
+    has just looked the key up and found nothing (the public API does, before counting
+    rate limits)."""
     idempotency_key = _text(idempotency_key) or None
-    existing = _existing(idempotency_key)
+    existing = None if idempotency_checked else _existing(idempotency_key)
     if existing is not None:
         return existing
 
@@ -308,47 +314,27 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
         received_at=received_at,
         created_by=by,
     )
-    grievance = _insert(grievance)
-    if getattr(grievance, "_from_race", False):
-        return grievance
+    try:
+        # The foreign keys were just read from the database: no need to look them up again.
+        grievance.full_clean(exclude=["compound", "building", "qr_point", "category",
+                                      "created_by", "tracking_code"],
+                             validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationError(_service_keys(exc)) from exc
 
-    GrievanceEvent.objects.create(
-        grievance=grievance, kind=EventKind.SUBMITTED, to_status=Status.RECEIVED,
-        to_level=Level.COMPOUND, by=by, at=received_at, note=channel,
-    )
-    for picture in checked:
-        photo = GrievancePhoto(grievance=grievance)
-        photo.image.save(picture.name, picture, save=False)
-        photo.save()
-    if phone and consent_contact and channel in SMS_CHANNELS:
-        Outbox.objects.create(
-            channel="sms", to=phone, text=_sms_text(grievance.tracking_code),
-            dedupe_key=f"tracking:{grievance.tracking_code}", grievance=grievance,
-        )
-        _enqueue_outbox()
-    return grievance
-
-
-def _insert(grievance: Grievance) -> Grievance:
-    """Save with a fresh tracking code (a new one on the rare collision). A concurrent
-    submit with the same idempotency key that committed first wins: its issue comes back
-    (marked `_from_race`) and nothing is written."""
+    sms = phone and consent_contact and channel in SMS_CHANNELS
     for _attempt in range(_CODE_ATTEMPTS):
         grievance.tracking_code = new_tracking_code()
         try:
-            grievance.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            raise ValidationError(_service_keys(exc)) from exc
-        try:
             with transaction.atomic():
                 grievance.save(force_insert=True)
-            return grievance
+                _write_the_rest(grievance, by=by, channel=channel, at=received_at,
+                                photos=checked, sms=sms)
         except IntegrityError as exc:
             grievance.pk = None
             grievance._state.adding = True
             winner = _existing(grievance.idempotency_key)
-            if winner is not None:
-                winner._from_race = True
+            if winner is not None:  # a twin with the same key committed first
                 return winner
             if grievance.external_id and Grievance.objects.filter(
                 channel=grievance.channel, external_id=grievance.external_id
@@ -357,8 +343,30 @@ def _insert(grievance: Grievance) -> Grievance:
                     _("An issue with this external id was already imported.")]}) from exc
             if not Grievance.objects.filter(tracking_code=grievance.tracking_code).exists():
                 raise
+            continue  # the rare tracking-code collision: another code
+        if sms:
+            _enqueue_outbox()
+        return grievance
     raise ApplicationError(_("Could not give the issue a tracking code; try again."),
                            status_code=503)
+
+
+def _write_the_rest(grievance: Grievance, *, by, channel: str, at, photos, sms: bool) -> None:
+    """The SUBMITTED event, the photos and the resident's SMS, beside the new issue."""
+    GrievanceEvent.objects.create(
+        grievance=grievance, kind=EventKind.SUBMITTED, to_status=Status.RECEIVED,
+        to_level=Level.COMPOUND, by=by, at=at, note=channel,
+    )
+    for picture in photos:
+        photo = GrievancePhoto(grievance=grievance)
+        photo.image.save(picture.name, picture, save=False)
+        photo.save()
+    if sms:
+        Outbox.objects.create(
+            channel="sms", to=grievance.reporter_phone,
+            text=_sms_text(grievance.tracking_code),
+            dedupe_key=f"tracking:{grievance.tracking_code}", grievance=grievance,
+        )
 
 
 _MODEL_TO_FORM = {"reporter_name": "name", "reporter_phone": "phone", "qr_point": "qr"}
