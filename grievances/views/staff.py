@@ -214,6 +214,15 @@ def _render_inbox(request, *, bulk_form=None, status=200):
         bulk_form = BulkAssignForm(assignees=assignee_candidates(user),
                                    initial={"query": query.urlencode()})
     selected = {str(v) for v in (bulk_form["ids"].value() or [])}
+    form = filterset.form
+
+    def options(key, rows):
+        """(value, label, selected) for a select: compared once here, not per option
+        in the template (the compound list alone has up to 300 options)."""
+        value = form[key].value()
+        chosen = "" if value in (None, "") else str(value)
+        return [(str(v), label, str(v) == chosen) for v, label in rows]
+
     return render(request, "grievances/staff/inbox.html", {
         "filterset": filterset,
         "f": filterset.form,
@@ -224,15 +233,15 @@ def _render_inbox(request, *, bulk_form=None, status=200):
         "now": now,
         "open_statuses": OPEN_STATUSES,
         "chosen": {key: set(query_values(query, key)) for key in MULTI_KEYS},
-        "compounds": compounds,
-        "communities": communities if len(communities) > 1 else [],
-        "subdistricts": subdistricts if len(subdistricts) > 1 else [],
-        "categories": categories,
+        "compounds": options("compound", compounds),
+        "communities": options("community", communities) if len(communities) > 1 else [],
+        "subdistricts": options("subdistrict", subdistricts) if len(subdistricts) > 1 else [],
+        "categories": options("category", categories),
         "statuses": Status.choices,
         "levels": Level.choices,
-        "priorities": Priority.choices,
-        "channels": Channel.choices,
-        "sorts": SORT_CHOICES,
+        "priorities": options("priority", Priority.choices),
+        "channels": options("channel", Channel.choices),
+        "sorts": options("sort", SORT_CHOICES),
         "selected": selected,
         "bulk_form": bulk_form,
     }, status=status)

@@ -100,3 +100,20 @@ def test_several_statuses_do_not_make_the_query_distinct(compound, district_user
     query = QueryDict("status=received&status=assigned&level=compound,community")
     filterset = GrievanceFilterSet(query, queryset=Grievance.objects.all())
     assert not filterset.qs.query.distinct
+
+
+def test_the_chosen_filters_come_back_selected(client, district_user, compound):
+    make_grievance(compound, priority="urgent")
+    client.force_login(district_user)
+    response = client.get(URL, {"f": "1", "compound": str(compound.pk), "category": "leak",
+                                "priority": "urgent", "sort": "new"})
+    html = response.content.decode()
+    assert f'<option value="{compound.pk}" selected>{compound.name}</option>' in html
+    assert '<option value="leak" selected>' in html
+    assert '<option value="urgent" selected>' in html
+    assert '<option value="new" selected>' in html
+    filters = html[html.index('<form class="filters'):]
+    filters = filters[:filters.index("</form>")]
+    assert filters.count(" selected>") == 4  # nothing else is chosen
+    # The cells' labels for phones (set once before the rows) are in Chinese.
+    assert 'data-label="查询码"' in html
