@@ -165,16 +165,20 @@ class DeadlineRule(models.Model):
 
 
 class Grievance(models.Model):
-    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    # Unique by constraints below, not `unique=True`: on PostgreSQL that also builds a
+    # second, LIKE-only index, which no lookup here uses and every insert would update.
+    tracking_code = models.CharField(_("tracking code"), max_length=16)
+    # The compound's and the category's own indexes would repeat the first column of
+    # grievance_compound_status and grievance_category_day below.
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="grievances",
-                                 verbose_name=_("compound"))
+                                 verbose_name=_("compound"), db_index=False)
     building = models.ForeignKey(Building, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="grievances", verbose_name=_("building"))
     unit = models.CharField(_("unit"), max_length=10, blank=True)
     qr_point = models.ForeignKey(QRPoint, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="grievances", verbose_name=_("QR point"))
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="grievances",
-                                 verbose_name=_("category"))
+                                 verbose_name=_("category"), db_index=False)
     description = models.TextField(_("description"), max_length=2000)
     # Personal data (PIPL): only what is needed to call back, masked for most staff.
     reporter_name = models.CharField(_("name"), max_length=40, blank=True)
@@ -183,7 +187,8 @@ class Grievance(models.Model):
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=64, blank=True,
                                    help_text=_("The hotline's own number for this issue."))
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True,
+    # NULL, not "": most issues have no key, and the unique constraint must let them be.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True,  # noqa: DJ001
                                        editable=False)
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
@@ -220,6 +225,9 @@ class Grievance(models.Model):
         verbose_name_plural = _("resident issues")
         ordering = ["-received_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="one_grievance_per_code"),
+            models.UniqueConstraint(fields=["idempotency_key"],
+                                    name="one_grievance_per_idempotency_key"),
             # Re-importing the hotline's export updates, never duplicates.
             models.UniqueConstraint(fields=["channel", "external_id"],
                                     condition=~Q(external_id=""),

@@ -118,7 +118,8 @@ REDIS_URL = read_url("REDIS_URL", schemes=("redis", "rediss"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, reusing its redis-py clients (see renewal/cache.py).
+            "BACKEND": "renewal.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "renewal",
         }

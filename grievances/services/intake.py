@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +28,6 @@ from compounds.selectors import compound_get_visible
 from compounds.uploads import CheckedImage, checked_image
 from compounds.validation import Errors, add_error, as_id
 from grievances.models import (
-    Category,
     Channel,
     EventKind,
     Grievance,
@@ -36,11 +35,10 @@ from grievances.models import (
     GrievancePhoto,
     Level,
     Outbox,
-    Priority,
     QRPoint,
     Status,
 )
-from grievances.selectors import deadline_for
+from grievances.selectors import intake_category
 from grievances.tasks import enqueue_outbox_on_commit
 
 logger = logging.getLogger(__name__)
@@ -251,7 +249,7 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
                                           building_id=building_id)
 
     code = _text(category_code)
-    category = Category.objects.filter(code=code, active=True).first() if code else None
+    category = intake_category(code) if code else None
     if not code:
         add_error(errors, "category", _("Choose what the problem is about."))
     elif category is None:
@@ -300,7 +298,7 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
     if errors:
         raise ValidationError(errors)
 
-    priority = Priority.URGENT if category.urgent_by_default else Priority.NORMAL
+    priority = category.first_priority
     grievance = Grievance(
         compound=compound, building=building, unit=unit, qr_point=qr_point,
         category=category, description=description, reporter_name=name,
@@ -309,8 +307,7 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
         status=Status.RECEIVED, level=Level.COMPOUND, priority=priority,
         # The office's clock starts when the issue reaches it: an issue recorded later
         # (a visit's notes, a hotline export) is not overdue on arrival.
-        due_at=deadline_for(level=Level.COMPOUND, priority=priority,
-                            start=max(received_at, timezone.now())),
+        due_at=max(received_at, timezone.now()) + timedelta(hours=category.first_hours),
         received_at=received_at,
         created_by=by,
     )

@@ -13,6 +13,9 @@ from grievances.api import public as grievances_public
 from grievances.api import staff as grievances_staff
 from renewal.api import commitments, ideas, programme, quality, works
 
-MODULES = [compounds_api, compounds_imports, programme, works, quality, commitments,
-           consultation_topics, consultation_codes, consultation_meetings, consultation_ideas,
-           consultation_visits, consultation_grading, grievances_staff, grievances_public, ideas]
+# URLs are tried in this order. The residents' public API comes first: it takes the most
+# requests (every report from a phone), and each route before it is a regex tried first.
+MODULES = [grievances_public, compounds_api, compounds_imports, programme, works, quality,
+           commitments, consultation_topics, consultation_codes, consultation_meetings,
+           consultation_ideas, consultation_visits, consultation_grading, grievances_staff,
+           ideas]

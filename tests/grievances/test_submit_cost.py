@@ -4,11 +4,10 @@ round trip of its rate limits, and one queued send for any number of SMS rows.""
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
-from compounds.ratelimit import attempts, record_attempt, record_attempts
+from compounds.ratelimit import _key, attempts, record_attempt, record_attempts
 from grievances import tasks
 from grievances.models import Grievance, Outbox
 
@@ -34,11 +33,12 @@ def submit(compound, key: str):
 
 
 def test_api_submit_queries_are_few_and_constant(compound, django_assert_num_queries):
-    # The key lookup, the compound, the category, its deadline; then one transaction
-    # (inside the test's own: a savepoint and its release) with the issue, its event and
-    # its SMS. No savepoint of its own, no second key lookup, no foreign keys re-read.
+    # The key lookup, the compound, the category with its first deadline; then one
+    # transaction (inside the test's own: a savepoint and its release) with the issue,
+    # its event and its SMS. No savepoint of its own, no second key lookup, no foreign
+    # keys re-read.
     for key in ("cost-1", "cost-2"):
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             response = submit(compound, key)
         assert response.status_code == 201, response.content
     assert Grievance.objects.count() == 2 and Outbox.objects.count() == 2
@@ -66,22 +66,38 @@ def test_record_attempts_fails_open_when_the_cache_is_down():
         assert record_attempts([("a", "1.2.3.4", 600), ("b", "138", 60)]) == [0, 0]
 
 
+@pytest.fixture
+def redis_cache(settings, redis_required):
+    """The production cache: Redis, through renewal.cache."""
+    settings.CACHES = {"default": {"BACKEND": "renewal.cache.ReusingRedisCache",
+                                   "LOCATION": settings.REDIS_URL, "KEY_PREFIX": "test-cost"}}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
 @pytest.mark.services
-def test_on_redis_the_counts_are_one_pipeline_with_an_expiry(redis_required):
-    if settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
-        pytest.skip("the cache is not Redis here (REDIS_URL unset)")
-    backend = caches["default"]
-    client = backend._cache.get_client(write=True)
-    with mock.patch.object(client, "pipeline", wraps=client.pipeline) as pipeline, \
-            mock.patch("compounds.ratelimit._redis_client", return_value=client):
+def test_on_redis_the_counts_are_one_pipeline_with_an_expiry(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    with mock.patch.object(client, "pipeline", wraps=client.pipeline) as pipeline:
         assert record_attempts([("a", "9.9.9.9", 600), ("b", "13900139000", 60)]) == [1, 1]
         assert record_attempts([("a", "9.9.9.9", 600), ("b", "13900139000", 60)]) == [2, 2]
     assert pipeline.call_count == 2  # one round trip per call, for both limits
     assert attempts("a", "9.9.9.9", window=600) == 2  # Django's cache reads the same count
-    from compounds.ratelimit import _key
-
-    ttl = client.ttl(backend.make_and_validate_key(_key("b", "13900139000", 60)))
+    ttl = client.ttl(redis_cache.make_and_validate_key(_key("b", "13900139000", 60)))
     assert 0 < ttl <= 61
+
+
+@pytest.mark.services
+def test_the_redis_cache_reuses_one_client_and_still_behaves_like_django_s(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache._cache.get_client(write=True) is client
+    assert redis_cache._cache.get_client(key="any") is client  # one server: one pool
+    assert redis_cache.add("k", 1, timeout=30) and not redis_cache.add("k", 5, timeout=30)
+    assert redis_cache.incr("k") == 2 and redis_cache.get("k") == 2
+    redis_cache.set("d", {"a": [1, "二"]}, timeout=30)
+    assert redis_cache.get("d") == {"a": [1, "二"]}
+    assert client.ttl(redis_cache.make_and_validate_key("d")) > 0
 
 
 # --- the outbox: one queued send for many commits -----------------------------------------
@@ -115,3 +131,29 @@ def test_submits_in_a_row_queue_one_send(compound, django_capture_on_commit_call
             with django_capture_on_commit_callbacks(execute=True):
                 assert submit(compound, key).status_code == 201
     assert delay.call_count == 1 and Outbox.objects.filter(sent_at=None).count() == 3
+
+
+# --- the category and its first deadline in one query --------------------------------------
+
+def test_intake_category_brings_its_first_deadline(db, django_assert_num_queries):
+    from grievances.models import DeadlineRule
+    from grievances.selectors import intake_category
+
+    DeadlineRule.objects.filter(level="compound", priority="normal").update(hours=30)
+    DeadlineRule.objects.filter(level="compound", priority="urgent").update(hours=5)
+    with django_assert_num_queries(1):
+        leak = intake_category("leak")
+    assert (leak.first_priority, leak.first_hours) == ("normal", 30)
+    safety = intake_category("safety")  # urgent by default
+    assert (safety.first_priority, safety.first_hours) == ("urgent", 5)
+    assert intake_category("nonsense") is None
+
+
+def test_intake_category_falls_back_when_the_rule_is_gone(db, caplog):
+    from grievances.catalog import DEADLINE_HOURS
+    from grievances.models import DeadlineRule
+    from grievances.selectors import intake_category
+
+    DeadlineRule.objects.filter(level="compound", priority="normal").delete()
+    assert intake_category("leak").first_hours == DEADLINE_HOURS[("compound", "normal")]
+    assert "no deadline rule" in caplog.text

@@ -89,7 +89,7 @@ def test_production_settings_are_hardened():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "False", "True", "True", "True", "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache", "False",
+        "renewal.cache.ReusingRedisCache", "False",
     ]
 
 
