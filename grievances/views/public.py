@@ -205,43 +205,41 @@ def track(request, tracking_code: str):
     return _track_page(request, grievance)
 
 
-@require_POST
-def track_confirm(request, tracking_code: str):
+def _track_action(request, tracking_code: str, *, form_class, form_key: str, act, done: str):
+    """A resident's action on the tracking page (confirm and rate, or reopen): the form,
+    the service, then back to the page with `?done=…`, or the page again with the errors."""
     grievance = grievance_by_tracking_code(tracking_code)
-    form = ConfirmForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            grievance_confirm(tracking_code=grievance.tracking_code,
-                              rating=form.cleaned_data["rating"],
-                              comment=form.cleaned_data["comment"])
+            act(grievance.tracking_code, form.cleaned_data)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         except ApplicationError as exc:
-            return _track_page(request, grievance, confirm_form=form, error=exc.message,
+            return _track_page(request, grievance, **{form_key: form}, error=exc.message,
                                status=exc.status_code)
         else:
             return redirect(reverse("public-issues:track", args=[grievance.tracking_code])
-                            + "?done=rated")
-    return _track_page(request, grievance, confirm_form=form, status=400)
+                            + f"?done={done}")
+    return _track_page(request, grievance, **{form_key: form}, status=400)
+
+
+@require_POST
+def track_confirm(request, tracking_code: str):
+    return _track_action(
+        request, tracking_code, form_class=ConfirmForm, form_key="confirm_form",
+        done="rated", act=lambda code, data: grievance_confirm(
+            tracking_code=code, rating=data["rating"], comment=data["comment"]),
+    )
 
 
 @require_POST
 def track_reopen(request, tracking_code: str):
-    grievance = grievance_by_tracking_code(tracking_code)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            grievance_reopen(tracking_code=grievance.tracking_code,
-                             reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form_add_service_errors(form, exc)
-        except ApplicationError as exc:
-            return _track_page(request, grievance, reopen_form=form, error=exc.message,
-                               status=exc.status_code)
-        else:
-            return redirect(reverse("public-issues:track", args=[grievance.tracking_code])
-                            + "?done=reopened")
-    return _track_page(request, grievance, reopen_form=form, status=400)
+    return _track_action(
+        request, tracking_code, form_class=ReopenForm, form_key="reopen_form",
+        done="reopened", act=lambda code, data: grievance_reopen(
+            tracking_code=code, reason=data["reason"]),
+    )
 
 
 def track_lookup(request):
