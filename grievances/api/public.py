@@ -24,6 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from compounds.ratelimit import client_address
+from compounds.selectors import one_row
 from grievances.forms_public import status_words
 from grievances.limits import check_submit_limits, honeypot_filled
 from grievances.models import Channel, Grievance, Rating
@@ -150,8 +151,8 @@ class PublicGrievanceViewSet(viewsets.ViewSet):
     def create(self, request):
         key = idempotency_key(request.headers.get("Idempotency-Key"))
         if key:
-            code = (Grievance.objects.filter(idempotency_key=key)
-                    .values_list("tracking_code", flat=True).first())
+            code = one_row(Grievance.objects.filter(idempotency_key=key)
+                           .values_list("tracking_code", flat=True))
             if code:
                 return Response({"tracking_code": code}, status=status.HTTP_201_CREATED)
         if honeypot_filled(request.data):

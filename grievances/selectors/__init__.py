@@ -7,7 +7,7 @@ from grievances.selectors.access import (
     grievances_visible_to,
     normalize_code,
 )
-from grievances.selectors.deadlines import deadline_for, deadline_hours, intake_category
+from grievances.selectors.deadlines import deadline_for, deadline_hours
 from grievances.selectors.duplicates import duplicate_candidates, similarity
 from grievances.selectors.public import (
     TimelineEntry,
@@ -19,6 +19,5 @@ from grievances.selectors.public import (
 __all__ = [
     "TimelineEntry", "deadline_for", "deadline_hours", "duplicate_candidates",
     "grievance_by_tracking_code", "grievance_get_visible", "grievances_visible_to",
-    "intake_category",
     "normalize_code", "public_replies", "public_timeline", "similarity", "survivor_of",
 ]

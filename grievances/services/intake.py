@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 
 from compounds.errors import ApplicationError
 from compounds.models import Building, Compound, User
-from compounds.selectors import compound_get_visible
+from compounds.selectors import compound_get_visible, one_row
 from compounds.uploads import CheckedImage, checked_image
 from compounds.validation import Errors, add_error, as_id
 from grievances.models import (
+    Category,
     Channel,
     EventKind,
     Grievance,
@@ -35,10 +36,11 @@ from grievances.models import (
     GrievancePhoto,
     Level,
     Outbox,
+    Priority,
     QRPoint,
     Status,
 )
-from grievances.selectors import intake_category
+from grievances.selectors import deadline_for
 from grievances.tasks import enqueue_outbox_on_commit
 
 logger = logging.getLogger(__name__)
@@ -148,7 +150,7 @@ def _place(errors: Errors, *, by: User | None, channel: str, compound_id, qr_cod
             except Http404:
                 add_error(errors, "compound", _("No such compound."))
         else:
-            compound = Compound.objects.filter(pk=pk).first()
+            compound = one_row(Compound.objects.filter(pk=pk))
             if compound is None:
                 add_error(errors, "compound", _("No such compound."))
 
@@ -199,7 +201,7 @@ def _sms_text(tracking_code: str) -> str:
 def _existing(idempotency_key: str | None) -> Grievance | None:
     if not idempotency_key:
         return None
-    return Grievance.objects.filter(idempotency_key=idempotency_key).first()
+    return one_row(Grievance.objects.filter(idempotency_key=idempotency_key))
 
 
 def _enqueue_outbox() -> None:
@@ -249,7 +251,7 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
                                           building_id=building_id)
 
     code = _text(category_code)
-    category = intake_category(code) if code else None
+    category = one_row(Category.objects.filter(code=code, active=True)) if code else None
     if not code:
         add_error(errors, "category", _("Choose what the problem is about."))
     elif category is None:
@@ -298,7 +300,7 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
     if errors:
         raise ValidationError(errors)
 
-    priority = category.first_priority
+    priority = Priority.URGENT if category.urgent_by_default else Priority.NORMAL
     grievance = Grievance(
         compound=compound, building=building, unit=unit, qr_point=qr_point,
         category=category, description=description, reporter_name=name,
@@ -307,7 +309,8 @@ def grievance_submit(*, by: User | None, channel: str, compound_id, category_cod
         status=Status.RECEIVED, level=Level.COMPOUND, priority=priority,
         # The office's clock starts when the issue reaches it: an issue recorded later
         # (a visit's notes, a hotline export) is not overdue on arrival.
-        due_at=max(received_at, timezone.now()) + timedelta(hours=category.first_hours),
+        due_at=deadline_for(level=Level.COMPOUND, priority=priority,
+                            start=max(received_at, timezone.now())),
         received_at=received_at,
         created_by=by,
     )

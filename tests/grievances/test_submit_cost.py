@@ -33,12 +33,12 @@ def submit(compound, key: str):
 
 
 def test_api_submit_queries_are_few_and_constant(compound, django_assert_num_queries):
-    # The key lookup, the compound, the category with its first deadline; then one
+    # The key lookup, the compound, the category, its first deadline; then one
     # transaction (inside the test's own: a savepoint and its release) with the issue,
     # its event and its SMS. No savepoint of its own, no second key lookup, no foreign
     # keys re-read.
     for key in ("cost-1", "cost-2"):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             response = submit(compound, key)
         assert response.status_code == 201, response.content
     assert Grievance.objects.count() == 2 and Outbox.objects.count() == 2
@@ -133,27 +133,21 @@ def test_submits_in_a_row_queue_one_send(compound, django_capture_on_commit_call
     assert delay.call_count == 1 and Outbox.objects.filter(sent_at=None).count() == 3
 
 
-# --- the category and its first deadline in one query --------------------------------------
+# --- one row without ORDER BY -------------------------------------------------------------
 
-def test_intake_category_brings_its_first_deadline(db, django_assert_num_queries):
-    from grievances.models import DeadlineRule
-    from grievances.selectors import intake_category
+def test_one_row_reads_one_row_without_sorting(compound):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    DeadlineRule.objects.filter(level="compound", priority="normal").update(hours=30)
-    DeadlineRule.objects.filter(level="compound", priority="urgent").update(hours=5)
-    with django_assert_num_queries(1):
-        leak = intake_category("leak")
-    assert (leak.first_priority, leak.first_hours) == ("normal", 30)
-    safety = intake_category("safety")  # urgent by default
-    assert (safety.first_priority, safety.first_hours) == ("urgent", 5)
-    assert intake_category("nonsense") is None
+    from compounds.models import Compound
+    from compounds.selectors import one_row
 
-
-def test_intake_category_falls_back_when_the_rule_is_gone(db, caplog):
-    from grievances.catalog import DEADLINE_HOURS
-    from grievances.models import DeadlineRule
-    from grievances.selectors import intake_category
-
-    DeadlineRule.objects.filter(level="compound", priority="normal").delete()
-    assert intake_category("leak").first_hours == DEADLINE_HOURS[("compound", "normal")]
-    assert "no deadline rule" in caplog.text
+    with CaptureQueriesContext(connection) as queries:
+        assert one_row(Compound.objects.filter(pk=compound.pk)) == compound
+        assert one_row(Compound.objects.filter(pk=-1)) is None
+        codes = Grievance.objects.filter(idempotency_key="none").values_list(
+            "tracking_code", flat=True)
+        assert one_row(codes) is None
+    assert len(queries) == 3
+    for query in queries.captured_queries:
+        assert "ORDER BY" not in query["sql"] and "LIMIT 1" in query["sql"]
