@@ -535,7 +535,8 @@ def test_dockerignore_keeps_the_build_inputs(path):
 
 
 def _gunicorn_conf(monkeypatch, **env) -> dict:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT",
+                 "GUNICORN_MAX_REQUESTS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -558,6 +559,14 @@ def test_gunicorn_workers_default_and_override(monkeypatch):
     assert _gunicorn_conf(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
     with pytest.raises(SystemExit):
         _gunicorn_conf(monkeypatch, WEB_CONCURRENCY="many")
+
+
+def test_gunicorn_recycles_workers_rarely_and_with_jitter(monkeypatch):
+    conf = _gunicorn_conf(monkeypatch)
+    # A recycled worker costs a second or two of CPU: not every few seconds under load.
+    assert conf["max_requests"] == 10000 and conf["max_requests_jitter"] == 1000
+    conf = _gunicorn_conf(monkeypatch, GUNICORN_MAX_REQUESTS="500")
+    assert conf["max_requests"] == 500 and conf["max_requests_jitter"] == 50
 
 
 def test_gunicorn_conf_names_only_real_settings(monkeypatch):
