@@ -32,6 +32,19 @@ def text_lookup(value: str) -> str:
     return "icontains" if any(ch.isascii() and ch.isalpha() for ch in value) else "contains"
 
 
+class InCompoundFilterSet(django_filters.FilterSet):
+    """Base of the lists of things that belong to a compound (projects, topics, issues):
+    `?compound=`, `?community=`, `?subdistrict=` by id, the same on every list. They only
+    narrow what the area gate let through."""
+
+    compound = django_filters.NumberFilter(field_name="compound", label=_("compound"))
+    subdistrict = django_filters.NumberFilter(
+        field_name="compound__community__subdistrict", label=_("subdistrict")
+    )
+    community = django_filters.NumberFilter(field_name="compound__community",
+                                            label=_("community"))
+
+
 class CompoundFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     subdistrict = django_filters.NumberFilter(

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from compounds.filtersets import InCompoundFilterSet
 from compounds.models import Dwelling
 from consultation.models import Ballot, Choice, Method, Rule, Scope, Topic, TopicKind
 from consultation.models.topics import TopicStage
@@ -24,14 +25,8 @@ def day_range(field: str) -> tuple[django_filters.DateFilter, django_filters.Dat
     )
 
 
-class TopicFilterSet(django_filters.FilterSet):
+class TopicFilterSet(InCompoundFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    compound = django_filters.NumberFilter(field_name="compound", label=_("compound"))
-    subdistrict = django_filters.NumberFilter(
-        field_name="compound__community__subdistrict", label=_("subdistrict")
-    )
-    community = django_filters.NumberFilter(field_name="compound__community",
-                                            label=_("community"))
     kind = django_filters.ChoiceFilter(field_name="kind", choices=TopicKind.choices,
                                        label=_("kind of topic"))
     rule = django_filters.ChoiceFilter(field_name="rule", choices=Rule.choices,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 
+from compounds.filtersets import InCompoundFilterSet
 from compounds.models import Role, User
 from compounds.selectors import sees_whole_district
 from grievances.models import OPEN_STATUSES, Channel, Grievance, Level, Priority, Status
@@ -79,14 +80,8 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class GrievanceFilterSet(django_filters.FilterSet):
+class GrievanceFilterSet(InCompoundFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    compound = django_filters.NumberFilter(field_name="compound", label=_("compound"))
-    subdistrict = django_filters.NumberFilter(
-        field_name="compound__community__subdistrict", label=_("subdistrict")
-    )
-    community = django_filters.NumberFilter(field_name="compound__community",
-                                            label=_("community"))
     status = _MultipleChoiceFilter(choices=Status.choices, label=_("status"))
     open = django_filters.BooleanFilter(method="filter_open", widget=BooleanWidget,
                                         label=_("still open"))

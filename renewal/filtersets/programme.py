@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from compounds.filtersets import InCompoundFilterSet
 from renewal.models import Batch, Project, Stage
 
 
@@ -17,17 +18,11 @@ class BatchFilterSet(django_filters.FilterSet):
         fields = ["year"]
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(InCompoundFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     batch = django_filters.NumberFilter(field_name="batch", label=_("batch"))
     stage = django_filters.ChoiceFilter(field_name="stage", choices=Stage.choices,
                                         label=_("stage"))
-    subdistrict = django_filters.NumberFilter(
-        field_name="compound__community__subdistrict", label=_("subdistrict")
-    )
-    community = django_filters.NumberFilter(field_name="compound__community",
-                                            label=_("community"))
-    compound = django_filters.NumberFilter(field_name="compound", label=_("compound"))
 
     class Meta:
         model = Project
